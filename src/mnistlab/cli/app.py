@@ -1,0 +1,88 @@
+"""The root Typer application, its global options and its error handling."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mnistlab import __version__
+from mnistlab.errors import MnistlabError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="mnistlab",
+    help="The classic MNIST classification study: data, study, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mnistlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks and debug logging.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """The classic MNIST classification study: data, study, report."""
+    _state["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register_commands() -> None:
+    from mnistlab.cli import data as data_commands
+    from mnistlab.cli import study as study_commands
+
+    app.add_typer(data_commands.app, name="data")
+    app.command(name="study")(study_commands.study)
+
+
+_register_commands()
+
+
+def run(argv: list[str]) -> int:
+    """Run the app on ``argv`` and turn library errors into one line and an exit code."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        app(args=argv, prog_name="mnistlab", standalone_mode=False)
+    except MnistlabError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing half-written was kept", markup=False)
+        return EXIT_INTERRUPTED
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0

@@ -1,0 +1,73 @@
+"""One settings object, built once at the entry point and passed down.
+
+The order of precedence is: explicit argument, then environment variable,
+then the user cache directory of the platform. Nothing deeper in the library
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+DATA_DIR_ENV = "MNISTLAB_DATA_DIR"
+CACHE_DIR_ENV = "MNISTLAB_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """Return the platform's user cache directory for mnistlab."""
+    return Path(platformdirs.user_cache_dir("mnistlab", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where mnistlab reads local data and keeps its cache.
+
+    Parameters
+    ----------
+    data_dir : Path or None
+        A directory of IDX files (``train-images-idx3-ubyte.gz`` and its three
+        siblings) to use before any remote source; ``None`` for none.
+    cache_dir : Path
+        Where verified data sets and the study's results are cached.
+
+    Example
+    -------
+    >>> settings = Settings.resolve(data_dir="../shared/data/mnist")
+    """
+
+    data_dir: Path | None
+    cache_dir: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Build settings from arguments, then the environment, then defaults.
+
+        Parameters
+        ----------
+        data_dir, cache_dir : path-like or None
+            Explicit values; they win over the environment.
+        environ : mapping, optional
+            The environment to read (``os.environ`` when omitted).
+
+        Returns
+        -------
+        Settings
+        """
+        env = os.environ if environ is None else environ
+        data = data_dir if data_dir is not None else env.get(DATA_DIR_ENV) or None
+        cache = cache_dir if cache_dir is not None else env.get(CACHE_DIR_ENV) or None
+        return cls(
+            data_dir=Path(data).expanduser() if data is not None else None,
+            cache_dir=Path(cache).expanduser() if cache is not None else default_cache_dir(),
+        )

@@ -1,0 +1,40 @@
+"""The one tree of errors that mnistlab raises on purpose.
+
+Every class also inherits the matching built-in exception, so callers that
+already catch ``ValueError`` or ``OSError`` keep working. A message says what
+failed, what was seen, and what to do about it; the CLI prints it as one line.
+"""
+
+from __future__ import annotations
+
+
+class MnistlabError(Exception):
+    """Base class of every error mnistlab raises on purpose."""
+
+
+class ConfigError(MnistlabError, ValueError):
+    """A setting, option or argument has a value that cannot be used."""
+
+
+class UnknownDatasetError(MnistlabError, ValueError):
+    """A data set name that the registry does not know."""
+
+
+class DataFormatError(MnistlabError, ValueError):
+    """A file is not a well-formed IDX file (header, sizes or length disagree)."""
+
+
+class DataIntegrityError(MnistlabError, ValueError):
+    """Data whose checksum differs from the pinned one: wrong data set or corrupted."""
+
+
+class DataSourceError(MnistlabError, OSError):
+    """A source of data could not deliver (missing files, no network, all sources failed)."""
+
+
+class StudyError(MnistlabError, RuntimeError):
+    """A step of the study could not run with the given data or settings."""
+
+
+class ImageInputError(MnistlabError, ValueError):
+    """An image given for prediction cannot be read or holds no ink."""
