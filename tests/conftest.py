@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: settings and the real MNIST.
+
+The real data comes from ``MNISTLAB_DATA_DIR`` when it is set (CI points it at
+``../shared/data/mnist``); otherwise from the tool's own automatic chain, once,
+then from the cache. In CI (``CI=true``) missing data fails the run: those
+tests must run there, never skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
+from mnistlab.data import Dataset, load
+from mnistlab.data.registry import IDX_FILES
+
+
+def _has_idx_files(directory: Path) -> bool:
+    return all(
+        (directory / f.gz_name).is_file() or (directory / f.filename).is_file() for f in IDX_FILES
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings with a session-private cache unless ``MNISTLAB_CACHE_DIR`` is set."""
+    data_dir = os.environ.get(DATA_DIR_ENV) or None
+    if os.environ.get("CI") == "true" and (data_dir is None or not _has_idx_files(Path(data_dir))):
+        pytest.fail(
+            f"CI needs the real MNIST: set {DATA_DIR_ENV} to a directory of the four IDX "
+            f"files (got {data_dir!r})",
+            pytrace=False,
+        )
+    cache_dir = os.environ.get(CACHE_DIR_ENV) or tmp_path_factory.mktemp("mnistlab-cache")
+    return Settings.resolve(data_dir=data_dir, cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="session")
+def mnist(settings: Settings) -> Dataset:
+    """The real, verified MNIST."""
+    return load("mnist", settings=settings)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(settings: Settings) -> Path:
+    """A directory of the four real MNIST IDX files.
+
+    It is ``MNISTLAB_DATA_DIR`` when set; otherwise the files are written from
+    the verified arrays, which are byte-identical to the published ones.
+    """
+    if settings.data_dir is not None and _has_idx_files(settings.data_dir):
+        return settings.data_dir
+    import gzip
+
+    from mnistlab.data import get_dataset_spec, idx_bytes
+    from mnistlab.data.verify import split_arrays
+
+    data = load("mnist", settings=settings)
+    parts = split_arrays(get_dataset_spec("mnist"), data.images, data.labels)
+    directory = settings.cache_dir / "test-idx-files"
+    directory.mkdir(parents=True, exist_ok=True)
+    for f in IDX_FILES:
+        (directory / f.gz_name).write_bytes(gzip.compress(idx_bytes(parts[f.key]), 1))
+    return directory
