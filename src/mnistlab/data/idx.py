@@ -29,6 +29,10 @@ __all__ = ["UBYTE", "idx_bytes", "idx_header", "idx_md5", "parse_idx", "read_idx
 #: The IDX type byte of unsigned 8-bit data, the only type accepted.
 UBYTE = 0x08
 _GZIP_MAGIC = b"\x1f\x8b"
+_REPLACE_HINT = (
+    "replace it with a fresh copy of the original file, "
+    "or remove it and let mnistlab fetch the data"
+)
 # MNIST-like arrays have one to three dimensions; a larger count in a header
 # is far more likely to be garbage than a real file.
 _MAX_DIMS = 4
@@ -216,5 +220,10 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise DataFormatError(f"{path}: broken gzip stream: {exc}") from exc
-    return parse_idx(raw, source=str(path))
+            raise DataFormatError(f"{path}: broken gzip stream ({exc}); {_REPLACE_HINT}") from exc
+    try:
+        return parse_idx(raw, source=str(path))
+    except DataFormatError as exc:
+        # parse_idx works on bytes from any source; only here do we know the
+        # bytes came from a user's file, so only here can we say what to do.
+        raise DataFormatError(f"{exc}; {_REPLACE_HINT}") from None

@@ -361,7 +361,10 @@ def fetch_arrays(
             images, labels = source.fetch(spec, progress=progress)
             verify_arrays(spec, images, labels, origin=source.name)
         except _SOURCE_FAILURES as exc:
-            logger.info("source %s failed for %s: %s", source.name, spec.name, exc)
+            # The user named a local directory on purpose: when its files are
+            # broken they must hear of it even though another source saves the day.
+            log = logger.warning if source.name == "local" else logger.info
+            log("source %s failed for %s: %s", source.name, spec.name, exc)
             reasons.append(f"{source.name}: {_short(exc)}")
             continue
         return images, labels, source.name
