@@ -50,8 +50,8 @@ def root(
 
 
 def _register_commands() -> None:
-    from mnistlab.cli import data as data_commands
-    from mnistlab.cli import study as study_commands
+    import mnistlab.cli.data as data_commands
+    import mnistlab.cli.study as study_commands
 
     app.add_typer(data_commands.app, name="data")
     app.command(name="study")(study_commands.study)

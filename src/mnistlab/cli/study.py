@@ -1,0 +1,252 @@
+"""``mnistlab study``: run the chapter's study and write the HTML report.
+
+The command parses its options, loads the data, calls
+:func:`mnistlab.study.run_study` and :func:`mnistlab.report.write_report`, and
+shows progress. Bad options raise :class:`~mnistlab.errors.ConfigError`, which
+the root command prints as one line with exit code 2.
+
+For quick checks (tests, trying an option) ``--limit N_TRAIN,N_TEST`` runs the
+study on the first rows only; it is hidden from ``--help`` because its numbers
+are not the chapter's. Example::
+
+    mnistlab study --steps look,binary --limit 3000,500 --out /tmp/report
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, build_settings
+from mnistlab.errors import ConfigError
+
+STEP_HELP = (
+    "Steps to run: comma-separated names or numbers (1-14), ranges like 2-5; default all. "
+    "Names: look, binary, cross_validation, confusion, precision_recall, decision_threshold, "
+    "tradeoff, roc, forest, multiclass, error_analysis, multilabel, denoising, tuning."
+)
+
+
+def parse_steps(text: str | None) -> list[str] | None:
+    """Turn ``--steps`` into step names in the chapter's order, or ``None`` for all.
+
+    Parameters
+    ----------
+    text : str or None
+        Comma-separated names (``roc``, also ``cross-validation``), numbers (``8``)
+        or ranges of numbers (``2-5``).
+
+    Returns
+    -------
+    list of str or None
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name or a number outside 1–14.
+
+    Example
+    -------
+    >>> parse_steps("roc,1,3-4")
+    ['look', 'cross_validation', 'confusion', 'roc']
+    """
+    from mnistlab.study import STEPS
+
+    if text is None or not text.strip():
+        return None
+    by_number = {spec.number: spec.name for spec in STEPS}
+    names = [spec.name for spec in STEPS]
+    chosen: set[str] = set()
+    for raw in text.split(","):
+        item = raw.strip().lower()
+        if not item:
+            continue
+        lo, dash, hi = item.partition("-")
+        if item.isdigit() and int(item) in by_number:
+            chosen.add(by_number[int(item)])
+        elif dash and lo.strip().isdigit() and hi.strip().isdigit():
+            first, last = int(lo), int(hi)
+            if not (first in by_number and last in by_number and first <= last):
+                raise ConfigError(f"--steps: bad range {item!r}; steps are numbered 1-14")
+            chosen.update(by_number[n] for n in range(first, last + 1))
+        elif item.replace("-", "_") in names:
+            chosen.add(item.replace("-", "_"))
+        else:
+            raise ConfigError(
+                f"--steps: unknown step {raw.strip()!r}; use numbers 1-14 or names: "
+                + ", ".join(names)
+            )
+    if not chosen:
+        raise ConfigError("--steps: no step given; use numbers 1-14 or names: " + ", ".join(names))
+    return [name for name in names if name in chosen]
+
+
+def parse_pair(text: str | None, option: str) -> tuple[int, int] | None:
+    """Parse ``"A,B"`` into two integers, or raise a one-line :class:`ConfigError`.
+
+    Example
+    -------
+    >>> parse_pair("3,5", "--class-pair")
+    (3, 5)
+    """
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ConfigError(f"{option}: expected two whole numbers like 3,5; got {text!r}")
+    return int(parts[0]), int(parts[1])
+
+
+class StepElapsedColumn(ProgressColumn):
+    """The time spent on the current step (the task's ``step_started`` field)."""
+
+    def render(self, task: Task) -> Text:
+        started = task.fields.get("step_started")
+        if started is None or task.finished:
+            return Text("")
+        seconds = int(time.monotonic() - started)
+        return Text(f"step {seconds // 60}:{seconds % 60:02d}", style="progress.elapsed")
+
+
+@contextmanager
+def _progress(console: Console, *, step_clock: bool = False) -> Iterator[Progress]:
+    columns: list[ProgressColumn | str] = [
+        TextColumn("[progress.description]{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+    ]
+    if step_clock:
+        columns.append(StepElapsedColumn())
+    columns += ["total", TimeElapsedColumn()]
+    with Progress(*columns, console=console) as progress:
+        yield progress
+
+
+def study(
+    dataset: DatasetOption = "mnist",
+    steps: Annotated[str | None, typer.Option("--steps", help=STEP_HELP)] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Report directory (replaced atomically).")
+    ] = Path("report"),
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Compute every step again (and refresh the cache).")
+    ] = False,
+    positive_class: Annotated[
+        int, typer.Option("--positive-class", help="Class of the binary detector (0-9).")
+    ] = 5,
+    class_pair: Annotated[
+        str, typer.Option("--class-pair", help="Two classes for the error-analysis grid.")
+    ] = "3,5",
+    target_precision: Annotated[
+        float, typer.Option("--target-precision", help="Precision the threshold must reach.")
+    ] = 0.9,
+    n_jobs: Annotated[
+        int | None,
+        typer.Option("--n-jobs", help="Worker processes (default: all CPUs).", show_default=False),
+    ] = None,
+    data_dir: DataDirOption = None,
+    cache_dir: CacheDirOption = None,
+    source: Annotated[
+        str, typer.Option("--source", help="Where to get the data: auto, local, mirror, ...")
+    ] = "auto",
+    limit: Annotated[
+        str | None,
+        typer.Option(
+            "--limit",
+            hidden=True,
+            help="N_TRAIN,N_TEST: use only the first rows (quick checks, not the chapter).",
+        ),
+    ] = None,
+) -> None:
+    """Run the classification study and write the HTML report.
+
+    Loads the data set (verified by checksum), runs the 14 steps of the
+    chapter with exactly scikit-learn's numbers (cached, so a second run is
+    quick), and writes OUT/index.html, OUT/results.json and OUT/figures/.
+    """
+    from mnistlab.data import load
+    from mnistlab.report import write_report
+    from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
+
+    started = time.perf_counter()
+    wanted = parse_steps(steps)
+    pair = parse_pair(class_pair, "--class-pair")
+    sizes = parse_pair(limit, "--limit")
+    if sizes is not None and min(sizes) < 1:
+        raise ConfigError(f"--limit: both sizes must be at least 1; got {limit!r}")
+    # StudySettings validates the values and raises ConfigError with the reason.
+    study_settings = StudySettings(
+        positive_class=positive_class,
+        class_pair=pair if pair is not None else (3, 5),
+        target_precision=target_precision,
+        n_jobs=n_jobs,
+    )
+    settings = build_settings(data_dir, cache_dir)
+    console = Console(stderr=True, highlight=False)
+    out_console = Console(highlight=False, soft_wrap=True)
+
+    with _progress(console) as bar:
+        loading = bar.add_task(f"load {dataset}", total=None)
+        fetch: dict[str, TaskID] = {}
+
+        def on_fetch(task: str, completed: float, total: float | None) -> None:
+            if task not in fetch:
+                fetch[task] = bar.add_task(task, total=total)
+            bar.update(fetch[task], completed=completed, total=total)
+
+        ds = load(dataset, settings=settings, source=source, progress=on_fetch)
+        # Sources that do not know their size report no total; close every bar anyway.
+        for task_id in [loading, *fetch.values()]:
+            total = bar.tasks[task_id].total or 1
+            bar.update(task_id, total=total, completed=total)
+    data = StudyData.from_dataset(ds)
+    if sizes is not None:
+        data = data.head(*sizes)
+    console.print(
+        f"data: {ds.name} from {ds.source}, {len(data.y_train):,} training and "
+        f"{len(data.y_test):,} test images"
+    )
+
+    n_steps = len(wanted) if wanted is not None else 14
+    with _progress(console, step_clock=True) as bar:
+        task = bar.add_task("study", total=n_steps, step_started=None)
+
+        def on_step(spec: StepSpec, event: str) -> None:
+            if event == "start":
+                name = f"{spec.number}. {spec.name}"
+                bar.update(task, description=name, step_started=time.monotonic())
+            else:
+                bar.advance(task)
+
+        results = run_study(
+            data,
+            study_settings,
+            steps=wanted,
+            cache_dir=settings.cache_dir,
+            use_cache=not no_cache,
+            progress=on_step,
+        )
+        bar.update(task, description="report", step_started=time.monotonic())
+        index = write_report(results, data, out, source=ds.source)
+        bar.update(task, description="done", step_started=None)
+
+    elapsed = time.perf_counter() - started
+    out_console.print(f"report: {index}")
+    out_console.print(f"total time: {elapsed:.1f} s (study {results.seconds:.1f} s)")

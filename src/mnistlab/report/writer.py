@@ -1,0 +1,331 @@
+"""Write the report directory: ``index.html``, ``results.json`` and ``figures/``.
+
+The report is written whole into a temporary directory beside its target and
+only then swapped in by two renames (old away, new in), because a study takes
+minutes and people press Ctrl-C: whatever happens while writing, the target
+holds either the previous complete report or the new complete one, never a
+mix. Renames within one directory are atomic on POSIX and Windows file
+systems, which is why the temporary directory sits beside the target rather
+than in the system's temp directory (possibly another file system).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+import numpy as np
+
+from mnistlab import __version__
+from mnistlab.errors import ConfigError
+from mnistlab.progress import ProgressCallback, ignore_progress
+from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
+from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
+from mnistlab.report.values import values_html
+
+if TYPE_CHECKING:
+    from mnistlab.study.data import StudyData
+    from mnistlab.study.results import FigureSpec, StepResult, StudyResults
+
+PNG_DPI = 100
+_DISPLAY_NAMES = {
+    "mnist": "MNIST",
+    "fashion-mnist": "Fashion-MNIST",
+    "kmnist": "KMNIST",
+    "emnist-digits": "EMNIST digits",
+}
+
+
+def display_name(name: str) -> str:
+    """Return the usual spelling of a data set's name.
+
+    Example
+    -------
+    >>> display_name("fashion-mnist")
+    'Fashion-MNIST'
+    """
+    return _DISPLAY_NAMES.get(name, name)
+
+
+def _draw(result: StepResult, data: StudyData) -> list[FigureSpec]:
+    # Imported here so that importing the report does not import the study's plotting;
+    # tests replace this function to make drawing fail on purpose.
+    from mnistlab.study import draw_step_figures
+
+    return list(draw_step_figures(result, data))
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: numpy types to Python, non-finite floats to strings.
+
+    JSON has no infinity or NaN; browsers' ``JSON.parse`` rejects Python's
+    ``Infinity``, so those become the strings ``"inf"``, ``"-inf"``, ``"nan"``.
+    """
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    # The IHDR chunk always comes first: width and height are bytes 16–24.
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def best_test_accuracy(results: StudyResults) -> float | None:
+    """Return the highest test-set accuracy any step reports, or ``None``.
+
+    Example
+    -------
+    >>> best_test_accuracy(results)  # doctest: +SKIP
+    0.9714
+    """
+    best: float | None = None
+    for name, step in results.steps.items():
+        for key, value in step.values.items():
+            is_test = "test" in key or name == "tuning"
+            if "accuracy" in key and is_test and isinstance(value, float):
+                best = value if best is None else max(best, value)
+    return best
+
+
+def _settings_rows(results: StudyResults, class_names: Sequence[str]) -> dict[str, str]:
+    s = results.settings
+
+    def named(c: int) -> str:
+        name = str(class_names[c])
+        return name if name == str(c) else f"{c} ({name})"
+
+    return {
+        "Positive class": named(s.positive_class),
+        "Class pair": " and ".join(named(c) for c in s.class_pair),
+        "Target precision": f"{s.target_precision:.0%}",
+        "Parallel jobs": "all CPUs" if s.n_jobs is None else str(s.n_jobs),
+    }
+
+
+def _write_figures(
+    result: StepResult, data: StudyData, figures_dir: Path, taken: set[str]
+) -> list[tuple[FigureEmbed, dict[str, str]]]:
+    out = []
+    for spec in _draw(result, data):
+        slug = spec.slug
+        while slug in taken:  # two steps must never overwrite each other's files
+            slug += "-" + result.spec.name
+        taken.add(slug)
+        png_path, svg_path = figures_dir / f"{slug}.png", figures_dir / f"{slug}.svg"
+        try:
+            # A fixed hash salt makes SVG element ids, and so the files, reproducible.
+            with matplotlib.rc_context({"svg.hashsalt": "mnistlab"}):
+                spec.figure.savefig(png_path, format="png", dpi=PNG_DPI, bbox_inches="tight")
+                spec.figure.savefig(svg_path, format="svg", bbox_inches="tight")
+        finally:
+            # The figures are not pyplot's, so nothing else holds them: clearing frees
+            # their artists now rather than at the next garbage collection.
+            spec.figure.clear()
+        png = png_path.read_bytes()
+        width, height = _png_size(png)
+        embed = FigureEmbed(slug=slug, caption=spec.caption, png=png, width=width, height=height)
+        record = {
+            "slug": slug,
+            "caption": spec.caption,
+            "png": f"figures/{slug}.png",
+            "svg": f"figures/{slug}.svg",
+        }
+        out.append((embed, record))
+    return out
+
+
+def _write_into(
+    directory: Path,
+    results: StudyResults,
+    data: StudyData,
+    *,
+    source: str,
+    progress: ProgressCallback,
+) -> None:
+    figures_dir = directory / "figures"
+    figures_dir.mkdir()
+    names = [str(c) for c in data.class_names]
+    s = results.settings
+    context = ProseContext.from_names(
+        names,
+        dataset=display_name(data.name),
+        positive_class=s.positive_class,
+        class_pair=s.class_pair,
+        target_precision=s.target_precision,
+    )
+    sections: list[StepSection] = []
+    figure_records: dict[str, list[dict[str, str]]] = {}
+    taken: set[str] = set()
+    ordered = sorted(results.steps.values(), key=lambda r: r.spec.number)
+    for i, result in enumerate(ordered):
+        progress(f"report: {result.spec.name}", i, len(ordered))
+        drawn = _write_figures(result, data, figures_dir, taken)
+        figure_records[result.spec.name] = [record for _, record in drawn]
+        sections.append(
+            StepSection(
+                number=result.spec.number,
+                name=result.spec.name,
+                title=result.spec.title,
+                prose_html=paragraphs_html(step_paragraphs(result.spec.name, context)),
+                numbers_html=values_html(
+                    _jsonable(result.values),
+                    class_names=names,
+                    positive_class=s.positive_class,
+                    step=result.spec.name,
+                ),
+                figures=[embed for embed, _ in drawn],
+                seconds=result.seconds,
+                cached=result.cached,
+            )
+        )
+    progress("report: write", len(ordered), len(ordered))
+
+    generated_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    versions = {"mnistlab": __version__, **results.versions}
+    doc = results.to_json_dict()
+    doc.update(
+        {
+            "generated_at": generated_at,
+            "source": source,
+            "data": {
+                "name": data.name,
+                "checksum": data.checksum,
+                "source": source,
+                "class_names": names,
+                "n_train": len(data.y_train),
+                "n_test": len(data.y_test),
+            },
+            "versions": versions,
+            "total_seconds": float(results.seconds),
+            "figures": figure_records,
+        }
+    )
+    text = json.dumps(_jsonable(doc), indent=2, allow_nan=False, ensure_ascii=False)
+    (directory / "results.json").write_text(text + "\n", encoding="utf-8")
+
+    accuracy = best_test_accuracy(results)
+    summary = Summary(
+        title=f"{display_name(data.name)} classification study",
+        dataset=display_name(data.name),
+        n_train=len(data.y_train),
+        n_test=len(data.y_test),
+        source=source,
+        checksum=data.checksum,
+        best_accuracy=accuracy,
+        best_accuracy_label="Best test accuracy" if accuracy is not None else "Test accuracy",
+        total_seconds=float(results.seconds),
+        generated_at=generated_at,
+        versions=versions,
+        settings=_settings_rows(results, names),
+    )
+    page = render_page(summary, sections)
+    (directory / "index.html").write_text(page, encoding="utf-8")
+
+
+def _check_target(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"cannot write the report to {out_dir}: it is a file; choose a directory")
+    is_report = (out_dir / "index.html").exists() or (out_dir / "results.json").exists()
+    # The swap deletes the old directory, so it must be one of ours: never wipe a
+    # directory of someone's files because of a mistyped --out.
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_report:
+        raise ConfigError(
+            f"{out_dir} exists and is not a mnistlab report (no index.html or "
+            "results.json); refusing to replace it: choose another --out or empty it"
+        )
+
+
+def _swap(new: Path, out_dir: Path) -> None:
+    old: Path | None = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(out_dir, old)
+    try:
+        os.replace(new, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_report(
+    results: StudyResults,
+    data: StudyData,
+    out_dir: str | os.PathLike[str],
+    *,
+    source: str,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """Write the HTML report of a study run, replacing any previous one atomically.
+
+    Parameters
+    ----------
+    results : StudyResults
+        What :func:`mnistlab.study.run_study` returned.
+    data : StudyData
+        The data the study ran on (figures draw images from it; labels use its
+        ``class_names``).
+    out_dir : path-like
+        The report directory. An existing report there is replaced only once
+        the new one is complete.
+    source : str
+        Where the data came from (``Dataset.source``), shown in the report.
+    progress : ProgressCallback, optional
+        Called as ``progress(task, completed, total)`` once per step.
+
+    Returns
+    -------
+    Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    ConfigError
+        When ``out_dir`` is a file, its parent cannot be created, or it is a
+        non-empty directory that is not a mnistlab report.
+
+    Example
+    -------
+    >>> results = run_study(data, StudySettings(), steps=["look"])  # doctest: +SKIP
+    >>> write_report(results, data, "report", source="local")        # doctest: +SKIP
+    PosixPath('report/index.html')
+    """
+    # Absolute, so that "." or "report/" still have a name and a parent to swap within.
+    out = Path(os.path.abspath(out_dir))
+    _check_target(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the report's parent directory {out.parent}: {exc.strerror or exc}"
+        ) from exc
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        # mkdtemp makes the directory private (0o700); a report is meant to be shared.
+        tmp.chmod(0o755)
+        _write_into(tmp, results, data, source=source, progress=progress or ignore_progress)
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "index.html"
