@@ -1,0 +1,81 @@
+"""Confusion-matrix figures through scikit-learn's ConfusionMatrixDisplay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay
+
+from mnistlab.plots._axes import axes_or_new
+
+
+def plot_confusion_matrix(
+    matrix: np.ndarray,
+    *,
+    class_names: Sequence[str],
+    values_format: str | None = None,
+    title: str | None = None,
+    colorbar: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a confusion matrix (counts, or fractions shown with ``values_format=".0%"``).
+
+    Parameters
+    ----------
+    matrix : array (n_classes, n_classes)
+        Rows are true classes, columns predicted classes.
+    class_names : sequence of str
+        Tick labels.
+    values_format : str, optional
+        Format of the cell texts, e.g. ``"d"`` or ``".0%"``.
+    title : str, optional
+    colorbar : bool, default=False
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+
+    Example
+    -------
+    >>> ax = plot_confusion_matrix(cm, class_names=[str(i) for i in range(10)])  # doctest: +SKIP
+    """
+    ax = axes_or_new(ax, figsize=(6.0, 5.5))
+    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=list(class_names)).plot(
+        ax=ax, values_format=values_format, colorbar=colorbar
+    )
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_confusion_matrices(
+    matrices: Sequence[np.ndarray],
+    *,
+    class_names: Sequence[str],
+    titles: Sequence[str],
+    values_formats: Sequence[str | None],
+) -> Figure:
+    """Draw confusion matrices side by side (the chapter's two-panel figures).
+
+    Returns
+    -------
+    Figure
+        With one Axes per matrix.
+
+    Example
+    -------
+    >>> fig = plot_confusion_matrices([cm, cm_pct], class_names=names,
+    ...                               titles=["counts", "% of true"],
+    ...                               values_formats=["d", ".0%"])   # doctest: +SKIP
+    """
+    figure = Figure(figsize=(6.0 * len(matrices), 5.5), layout="constrained")
+    axes = figure.subplots(1, len(matrices), squeeze=False)[0]
+    for ax, matrix, title, fmt in zip(axes, matrices, titles, values_formats, strict=True):
+        plot_confusion_matrix(
+            matrix, class_names=class_names, values_format=fmt, title=title, ax=ax
+        )
+    return figure

@@ -1,0 +1,140 @@
+"""Figures of digit images: one image, a mosaic, the class-pair grid, denoising."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mnistlab.plots._axes import axes_or_new
+
+IMAGE_SIDE = 28
+
+
+def plot_digit(image: np.ndarray, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Draw one 784-pixel image as 28×28 in the binary colormap, without axes.
+
+    Parameters
+    ----------
+    image : array of 784 pixel values (or 28×28)
+    title : str, optional
+    ax : Axes, optional
+        Drawn on a new Figure when omitted.
+
+    Returns
+    -------
+    Axes
+
+    Example
+    -------
+    >>> ax = plot_digit(data.X_train[0], title="5")   # doctest: +SKIP
+    """
+    ax = axes_or_new(ax, figsize=(3.0, 3.0))
+    ax.imshow(np.asarray(image).reshape(IMAGE_SIDE, IMAGE_SIDE), cmap="binary")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def mosaic(images: np.ndarray, *, n_cols: int) -> np.ndarray:
+    """Tile images (n, 784) into one 2-D array, ``n_cols`` per row, blank-padded."""
+    stack = np.asarray(images, dtype=np.float64).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    n_rows = max(1, -(-len(stack) // n_cols))
+    padded = np.zeros((n_rows * n_cols, IMAGE_SIDE, IMAGE_SIDE))
+    padded[: len(stack)] = stack
+    blocks = padded.reshape(n_rows, n_cols, IMAGE_SIDE, IMAGE_SIDE)
+    return blocks.transpose(0, 2, 1, 3).reshape(n_rows * IMAGE_SIDE, n_cols * IMAGE_SIDE)
+
+
+def plot_digits(
+    images: np.ndarray,
+    *,
+    n_cols: int = 10,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw images as one mosaic, ``n_cols`` per row (the first 100 digits: a 10×10 grid).
+
+    Returns
+    -------
+    Axes
+        Holding one image (the mosaic).
+
+    Example
+    -------
+    >>> ax = plot_digits(data.X_train[:100])   # doctest: +SKIP
+    """
+    ax = axes_or_new(ax, figsize=(7.0, 7.0))
+    ax.imshow(mosaic(images, n_cols=n_cols), cmap="binary")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_class_pair_grid(
+    cells: Mapping[tuple[int, int], np.ndarray],
+    *,
+    pair: tuple[int, int],
+    class_names: Sequence[str],
+    n_cols: int = 5,
+) -> Figure:
+    """Draw the error-analysis grid: true class × predicted class, a mosaic per cell.
+
+    Parameters
+    ----------
+    cells : mapping of (true, predicted) to images (n, 784)
+        Up to 25 images for each of the four (true, predicted) combinations.
+    pair : (a, b)
+        The two classes; rows are the true class, columns the predicted one.
+    class_names : sequence of str
+        Names of the class labels.
+
+    Returns
+    -------
+    Figure
+        With a 2×2 grid of Axes.
+
+    Example
+    -------
+    >>> fig = plot_class_pair_grid(cells, pair=(3, 5), class_names=names)   # doctest: +SKIP
+    """
+    figure = Figure(figsize=(8.0, 8.0), layout="constrained")
+    axes = figure.subplots(2, 2)
+    for i, true in enumerate(pair):
+        for j, pred in enumerate(pair):
+            ax = axes[i, j]
+            ax.imshow(mosaic(cells[(true, pred)], n_cols=n_cols), cmap="binary")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"true {class_names[true]}, predicted {class_names[pred]}")
+    return figure
+
+
+def plot_denoising(
+    noisy: np.ndarray,
+    clean: np.ndarray,
+    cleaned: np.ndarray,
+    *,
+    titles: Sequence[str] = ("noisy input", "original", "cleaned by KNN"),
+) -> Figure:
+    """Draw a noisy image, its clean original and the model's cleaned version side by side.
+
+    Returns
+    -------
+    Figure
+        With three Axes.
+
+    Example
+    -------
+    >>> fig = plot_denoising(noisy, clean, cleaned)   # doctest: +SKIP
+    """
+    figure = Figure(figsize=(9.0, 3.2), layout="constrained")
+    for ax, image, title in zip(
+        figure.subplots(1, 3), (noisy, clean, cleaned), titles, strict=True
+    ):
+        plot_digit(image, title=title, ax=ax)
+    return figure

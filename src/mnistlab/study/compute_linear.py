@@ -1,0 +1,123 @@
+"""The study's expensive fits of linear models, forests and SVMs.
+
+Each function is one cacheable computation: it takes the context and returns
+a :class:`CacheEntry` of JSON values and arrays, never the fitted models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import SGDClassifier
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from mnistlab.study.cache import CacheEntry
+from mnistlab.study.context import SOME_DIGIT_INDEX, StudyContext
+from mnistlab.study.folds import FitJob, collect_folds, run_fits, split_folds
+
+#: Number of training images the chapter fits its SVCs on.
+SVC_TRAIN_SIZE = 2000
+
+_FIRST = slice(SOME_DIGIT_INDEX, SOME_DIGIT_INDEX + 1)
+
+
+def binary_sgd(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
+    """SGD 5-detector: the full fit and the three fold fits (steps 2–8).
+
+    The full fit answers for ``some_digit``; each fold model gives its
+    accuracy, predictions and decision scores on its held-out third, which is
+    what ``cross_val_score``, the hand-written loop and both
+    ``cross_val_predict`` calls compute.
+    """
+    X, y = ctx.X_train, ctx.y_train_positive
+    sgd = SGDClassifier(random_state=42)
+    splits = split_folds(X, y, cv=3)
+    methods = ("predict", "decision_function")
+    jobs = [FitJob(sgd, X, y, slice(None), _FIRST, methods)]
+    jobs += [FitJob(sgd, X, y, train, test, methods) for train, test in splits]
+    results = run_fits(jobs, n_jobs=ctx.n_jobs)
+    (_, full), folds = results[0], collect_folds(splits, results[1:], len(y))
+    # The chapter's hand-written loop counts correct predictions and divides.
+    manual = [
+        int(np.sum(folds.out_of_fold["predict"][test] == y[test])) / len(test)
+        for test in folds.test_indices
+    ]
+    return CacheEntry(
+        values={
+            "prediction": bool(full["predict"][0]),
+            "decision_score": float(full["decision_function"][0]),
+            "cv_accuracies": folds.accuracies.tolist(),
+            "manual_accuracies": manual,
+        },
+        arrays={
+            "oof_predict": folds.out_of_fold["predict"],
+            "oof_scores": folds.out_of_fold["decision_function"],
+        },
+    )
+
+
+def forest(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
+    """Random forest 5-detector: out-of-fold ``predict_proba`` (step 9).
+
+    Folds run one after another with the forest's own ``n_jobs``: trees are
+    seeded before they are built, so ``n_jobs`` does not change them, and three
+    folds would not share two cores evenly.
+    """
+    X, y = ctx.X_train, ctx.y_train_positive
+    rf = RandomForestClassifier(random_state=42, n_jobs=ctx.n_jobs)
+    splits = split_folds(X, y, cv=3)
+    jobs = [FitJob(rf, X, y, train, test, ("predict_proba",)) for train, test in splits]
+    folds = collect_folds(splits, run_fits(jobs, n_jobs=1), len(y))
+    return CacheEntry(values={}, arrays={"oof_proba": folds.out_of_fold["predict_proba"]})
+
+
+def svc(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
+    """SVC (one-versus-one) and one-versus-rest SVC on the first 2,000 images (step 10)."""
+    X, y = ctx.X_train[:SVC_TRAIN_SIZE], ctx.y_train[:SVC_TRAIN_SIZE]
+    svm = SVC(random_state=42).fit(X, y)
+    scores = svm.decision_function(ctx.some_digit)
+    ovr = OneVsRestClassifier(SVC(random_state=42), n_jobs=ctx.n_jobs).fit(X, y)
+    return CacheEntry(
+        values={
+            "train_size": len(X),
+            "svc_prediction": int(svm.predict(ctx.some_digit)[0]),
+            "svc_decision_scores": scores[0].tolist(),
+            "svc_argmax": int(scores.argmax()),
+            "svc_classes": [int(c) for c in svm.classes_],
+            "svc_decision_shape": str(svm.decision_function_shape),
+            "ovr_prediction": int(ovr.predict(ctx.some_digit)[0]),
+            "ovr_n_estimators": len(ovr.estimators_),
+        },
+        arrays={},
+    )
+
+
+def multiclass_sgd(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
+    """10-class SGD: full fit, 3-fold accuracy raw and after StandardScaler (steps 10–11).
+
+    As in the chapter, the scaler is fitted on the whole training set before
+    cross-validation (not inside a pipeline). All seven fits are independent
+    and share the workers.
+    """
+    X, y = ctx.X_train, ctx.y_train
+    X_scaled = StandardScaler().fit_transform(X.astype("float64"))
+    sgd = SGDClassifier(random_state=42)
+    splits = split_folds(X, y, cv=3)
+    jobs = [FitJob(sgd, X, y, slice(None), _FIRST, ("predict", "decision_function"))]
+    jobs += [FitJob(sgd, X, y, train, test, ()) for train, test in splits]
+    jobs += [FitJob(sgd, X_scaled, y, train, test, ("predict",)) for train, test in splits]
+    results = run_fits(jobs, n_jobs=ctx.n_jobs)
+    full = results[0][1]
+    raw = collect_folds(splits, results[1:4], len(y))
+    scaled = collect_folds(splits, results[4:7], len(y))
+    return CacheEntry(
+        values={
+            "prediction": int(full["predict"][0]),
+            "decision_scores": full["decision_function"][0].tolist(),
+            "cv_accuracies": raw.accuracies.tolist(),
+            "scaled_cv_accuracies": scaled.accuracies.tolist(),
+        },
+        arrays={"scaled_oof_predict": scaled.out_of_fold["predict"]},
+    )

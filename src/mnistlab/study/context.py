@@ -1,0 +1,67 @@
+"""What every computation of the study reads: the data as the chapter has it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from mnistlab.study.data import StudyData
+from mnistlab.study.settings import StudySettings
+
+#: The image the chapter calls ``some_digit``: the first training image.
+SOME_DIGIT_INDEX = 0
+
+
+class StudyContext:
+    """The data in the chapter's form, converted once and shared by all computations.
+
+    The chapter's ``X`` comes from ``fetch_openml`` as float64 and its labels as
+    the strings '0'–'9'. Every model here receives float64 pixels, as in the
+    chapter. Labels stay integers: for single digits the sorted string labels
+    and the sorted integers are in the same order, so ``classes_``, every vote
+    and every tie-break are the same (a test checks it).
+
+    Example
+    -------
+    >>> ctx = StudyContext(data, StudySettings())   # doctest: +SKIP
+    >>> ctx.X_train.dtype                           # doctest: +SKIP
+    dtype('float64')
+    """
+
+    def __init__(self, data: StudyData, settings: StudySettings) -> None:
+        self.data = data
+        self.settings = settings
+
+    @property
+    def n_jobs(self) -> int:
+        return self.settings.effective_n_jobs
+
+    @cached_property
+    def X_train(self) -> np.ndarray:
+        return np.ascontiguousarray(self.data.X_train, dtype=np.float64)
+
+    @cached_property
+    def X_test(self) -> np.ndarray:
+        return np.ascontiguousarray(self.data.X_test, dtype=np.float64)
+
+    @cached_property
+    def y_train(self) -> np.ndarray:
+        return np.asarray(self.data.y_train, dtype=np.int64)
+
+    @cached_property
+    def y_test(self) -> np.ndarray:
+        return np.asarray(self.data.y_test, dtype=np.int64)
+
+    @cached_property
+    def y_train_positive(self) -> np.ndarray:
+        return self.y_train == self.settings.positive_class
+
+    @cached_property
+    def y_test_positive(self) -> np.ndarray:
+        return self.y_test == self.settings.positive_class
+
+    @property
+    def some_digit(self) -> np.ndarray:
+        """The first training image as a (1, 784) float64 row."""
+        return self.X_train[SOME_DIGIT_INDEX : SOME_DIGIT_INDEX + 1]

@@ -1,0 +1,98 @@
+"""The arrays the study works on, independent of where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mnistlab.errors import StudyError
+
+N_PIXELS = 784
+IMAGE_SHAPE = (28, 28)
+
+
+@dataclass(frozen=True)
+class StudyData:
+    """A training and a test set of 28×28 images flattened to 784 pixels.
+
+    Parameters
+    ----------
+    name : str
+        The data set's name, e.g. ``"mnist"``.
+    class_names : tuple of str
+        The name of each class label 0–9 (digits, or clothing for Fashion-MNIST).
+    X_train, X_test : ndarray of uint8, shape (n, 784)
+        Pixel values 0–255, one image per row, row by row.
+    y_train, y_test : ndarray of uint8, shape (n,)
+        Class labels 0–9.
+    checksum : str
+        The identity of the data; it keys the study's cache.
+
+    Example
+    -------
+    >>> data = StudyData.from_dataset(dataset)      # doctest: +SKIP
+    >>> small = data.head(6000, 1000)               # doctest: +SKIP
+    """
+
+    name: str
+    class_names: tuple[str, ...]
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    checksum: str
+
+    def __post_init__(self) -> None:
+        for split in ("train", "test"):
+            X = getattr(self, f"X_{split}")
+            y = getattr(self, f"y_{split}")
+            if X.ndim != 2 or X.shape[1] != N_PIXELS:
+                raise StudyError(
+                    f"X_{split} must have shape (n, {N_PIXELS}), got {X.shape}; "
+                    "flatten the 28x28 images row by row."
+                )
+            if y.shape != (X.shape[0],):
+                raise StudyError(
+                    f"y_{split} must have shape ({X.shape[0]},) to match X_{split}, got {y.shape}."
+                )
+        if len(self.class_names) != 10:
+            raise StudyError(f"The study needs 10 class names, got {len(self.class_names)}.")
+
+    @classmethod
+    def from_dataset(cls, ds: Any) -> StudyData:
+        """Build from any object with ``name``, ``class_names``, the four arrays and ``checksum``.
+
+        Images of shape (n, 28, 28) are flattened row by row.
+        """
+
+        def flat(X: Any) -> np.ndarray:
+            arr = np.asarray(X)
+            return arr.reshape(arr.shape[0], -1)
+
+        return cls(
+            name=str(ds.name),
+            class_names=tuple(str(c) for c in ds.class_names),
+            X_train=flat(ds.X_train),
+            y_train=np.asarray(ds.y_train),
+            X_test=flat(ds.X_test),
+            y_test=np.asarray(ds.y_test),
+            checksum=str(ds.checksum),
+        )
+
+    def head(self, n_train: int, n_test: int) -> StudyData:
+        """Return the first ``n_train`` training and ``n_test`` test rows.
+
+        The checksum gets a suffix, so a subset never shares cache entries
+        with the whole.
+        """
+        return StudyData(
+            name=self.name,
+            class_names=self.class_names,
+            X_train=self.X_train[:n_train],
+            y_train=self.y_train[:n_train],
+            X_test=self.X_test[:n_test],
+            y_test=self.y_test[:n_test],
+            checksum=f"{self.checksum}:head{n_train}x{n_test}",
+        )

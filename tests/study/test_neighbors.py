@@ -1,0 +1,84 @@
+"""The one-search KNN path equals KNeighborsClassifier.predict, ties included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+
+from mnistlab.study.neighbors import NeighborSearch
+
+
+def _plain(X_fit, y_fit, X_query, k, weights):
+    return KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X_fit, y_fit).predict(X_query)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_real_mnist_every_k(mnist, k: int, weights: str) -> None:
+    X = mnist.X_train[:5000].astype(np.float64)
+    y = mnist.y_train[:5000]
+    search = NeighborSearch.run(X[:4000], X[4000:], max_k=6)
+    assert np.array_equal(
+        search.predict(y[:4000], k=k, weights=weights),
+        _plain(X[:4000], y[:4000], X[4000:], k, weights),
+    )
+
+
+def _tied_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # Training points on a grid of integer coordinates; queries at the centre of
+    # squares have several neighbours at exactly the same distance, with
+    # different labels — and duplicates of a point with conflicting labels.
+    rng = np.random.RandomState(0)
+    grid = np.array([[i, j] for i in range(6) for j in range(6)], dtype=np.float64)
+    X_fit = np.vstack([grid, grid[:10]])  # duplicates of the first ten points
+    y_fit = rng.randint(0, 3, len(X_fit))
+    X_query = np.vstack([grid[::5] + 0.5, grid[:10], grid[5:15] + np.array([0.5, 0.0])])
+    return X_fit, y_fit, X_query
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_constructed_ties(k: int, weights: str) -> None:
+    X_fit, y_fit, X_query = _tied_data()
+    search = NeighborSearch.run(X_fit, X_query, max_k=6)
+    # The data really has ties at the k-th neighbour.
+    assert np.any(search.distances[:, :-1] == search.distances[:, 1:])
+    assert np.array_equal(
+        search.predict(y_fit, k=k, weights=weights), _plain(X_fit, y_fit, X_query, k, weights)
+    )
+
+
+@pytest.mark.parametrize("k", [2, 4, 5])
+def test_boundary_ties_are_searched_again(k: int) -> None:
+    X_fit, _, X_query = _tied_data()
+    search = NeighborSearch.run(X_fit, X_query, max_k=6)
+    tied = search.distances[:, k - 1] == search.distances[:, k]
+    assert tied.any()
+    _, ind = search.neighbors(k)
+    _, plain_ind = NearestNeighbors(n_neighbors=k).fit(X_fit).kneighbors(X_query)
+    # Same neighbour sets as a direct search for k, on every row.
+    assert np.array_equal(np.sort(ind, axis=1), np.sort(plain_ind, axis=1))
+
+
+def test_multioutput_matches() -> None:
+    X_fit, y_fit, X_query = _tied_data()
+    y2 = np.c_[y_fit >= 1, y_fit % 2 == 1]
+    search = NeighborSearch.run(X_fit, X_query, max_k=6)
+    assert np.array_equal(search.predict(y2, k=5), _plain(X_fit, y2, X_query, 5, "uniform"))
+
+
+def test_zero_distance_rows_use_only_exact_matches() -> None:
+    X_fit = np.array([[0.0], [0.0], [1.0], [2.0], [3.0]])
+    y_fit = np.array([1, 0, 2, 2, 2])
+    X_query = np.array([[0.0], [2.5]])
+    search = NeighborSearch.run(X_fit, X_query, max_k=4)
+    got = search.predict(y_fit, k=4, weights="distance")
+    assert np.array_equal(got, _plain(X_fit, y_fit, X_query, 4, "distance"))
+
+
+def test_k_out_of_range() -> None:
+    X_fit, y_fit, X_query = _tied_data()
+    search = NeighborSearch.run(X_fit, X_query, max_k=3)
+    with pytest.raises(ValueError, match=r"k must be in 1\.\.3"):
+        search.predict(y_fit, k=4)
