@@ -68,7 +68,10 @@ def forest(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
     X, y = ctx.X_train, ctx.y_train_positive
     rf = RandomForestClassifier(random_state=42, n_jobs=ctx.n_jobs)
     splits = split_folds(X, y, cv=3)
-    jobs = [FitJob(rf, X, y, train, test, ("predict_proba",)) for train, test in splits]
+    jobs = [
+        FitJob(rf, X, y, train, test, ("predict_proba",), predict_in_worker=True)
+        for train, test in splits
+    ]
     folds = collect_folds(splits, run_fits(jobs, n_jobs=1), len(y))
     return CacheEntry(values={}, arrays={"oof_proba": folds.out_of_fold["predict_proba"]})
 

@@ -40,10 +40,10 @@ class Computation:
 
 
 COMPUTATIONS: dict[str, Computation] = {
-    "binary_sgd": Computation(compute_linear.binary_sgd, settings=("positive_class",)),
+    "binary_sgd": Computation(compute_linear.binary_sgd, settings=("positive_class",), version=2),
     "forest": Computation(compute_linear.forest, settings=("positive_class",)),
     "svc": Computation(compute_linear.svc, version=2),
-    "multiclass_sgd": Computation(compute_linear.multiclass_sgd),
+    "multiclass_sgd": Computation(compute_linear.multiclass_sgd, version=2),
     "multilabel": Computation(compute_neighbors.multilabel),
     "denoising": Computation(compute_neighbors.denoising),
     "grid_search": Computation(compute_neighbors.grid_search),
