@@ -11,21 +11,18 @@ import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, build_settings
-from mnistlab.data import Dataset, check_arrays, get_dataset_spec, load
-from mnistlab.data.sources import SOURCE_NAMES
+from mnistlab.cli.loading import SourceOption, load_with_progress
+from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption
+from mnistlab.data import check_arrays, get_dataset_spec
 from mnistlab.errors import ConfigError
-from mnistlab.progress import ProgressCallback
 
 __all__ = ["app"]
 
@@ -33,45 +30,6 @@ app = typer.Typer(
     help="Get, verify, describe and draw the data set (MNIST, Fashion-MNIST).",
     no_args_is_help=True,
 )
-
-SourceOption = Annotated[
-    str,
-    typer.Option(
-        "--source",
-        help=f"Where to get the data: {'|'.join(SOURCE_NAMES)}. 'auto' uses the cache first.",
-    ),
-]
-
-
-@contextlib.contextmanager
-def _progress_bar(console: Console) -> Iterator[ProgressCallback]:
-    """Yield a progress callback drawn as a rich bar with step name and elapsed time."""
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], completed=completed, total=total)
-
-        yield report
-
-
-def _load(
-    dataset: str, data_dir: Path | None, cache_dir: Path | None, source: str, console: Console
-) -> Dataset:
-    if source not in SOURCE_NAMES:
-        raise ConfigError(f"unknown --source {source!r}; choose one of: {', '.join(SOURCE_NAMES)}")
-    settings = build_settings(data_dir, cache_dir)
-    with _progress_bar(console) as progress:
-        return load(dataset, settings=settings, source=source, progress=progress)
 
 
 @app.command()
@@ -83,7 +41,9 @@ def fetch(
 ) -> None:
     """Get the data set, verify it by checksum and cache it; say which source served it."""
     console = Console(highlight=False)
-    data = _load(dataset, data_dir, cache_dir, source, console)
+    data = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
     console.print(f"{data.name}: {data.images.shape[0]:,} images, verified")
     console.print(f"source: {data.source}")
     console.print(f"cache: {data.cache_path}")
@@ -98,7 +58,9 @@ def info(
 ) -> None:
     """Show shape, per-class counts, checksum status, source and cache path."""
     console = Console(highlight=False)
-    data = _load(dataset, data_dir, cache_dir, source, console)
+    data = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
     spec = get_dataset_spec(data.name)
     console.print(
         f"{data.name}: {data.images.shape[0]:,} images of {spec.image_shape[0]}×"
@@ -187,7 +149,9 @@ def show(
     if index is not None and grid is not None:
         raise ConfigError("give --index or --grid, not both")
     console = Console(highlight=False)
-    data = _load(dataset, data_dir, cache_dir, source, console)
+    data = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
     spec = get_dataset_spec(data.name)
     n_images = data.images.shape[0]
     if grid is not None:

@@ -28,12 +28,12 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.text import Text
 
+from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, build_settings
 from mnistlab.errors import ConfigError
 
@@ -163,9 +163,7 @@ def study(
     ] = None,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
-    source: Annotated[
-        str, typer.Option("--source", help="Where to get the data: auto, local, mirror, ...")
-    ] = "auto",
+    source: SourceOption = "auto",
     limit: Annotated[
         str | None,
         typer.Option(
@@ -181,7 +179,6 @@ def study(
     chapter with exactly scikit-learn's numbers (cached, so a second run is
     quick), and writes OUT/index.html, OUT/results.json and OUT/figures/.
     """
-    from mnistlab.data import load
     from mnistlab.report import write_report
     from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
 
@@ -202,20 +199,9 @@ def study(
     console = Console(stderr=True, highlight=False)
     out_console = Console(highlight=False, soft_wrap=True)
 
-    with _progress(console) as bar:
-        loading = bar.add_task(f"load {dataset}", total=None)
-        fetch: dict[str, TaskID] = {}
-
-        def on_fetch(task: str, completed: float, total: float | None) -> None:
-            if task not in fetch:
-                fetch[task] = bar.add_task(task, total=total)
-            bar.update(fetch[task], completed=completed, total=total)
-
-        ds = load(dataset, settings=settings, source=source, progress=on_fetch)
-        # Sources that do not know their size report no total; close every bar anyway.
-        for task_id in [loading, *fetch.values()]:
-            total = bar.tasks[task_id].total or 1
-            bar.update(task_id, total=total, completed=total)
+    ds = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
     data = StudyData.from_dataset(ds)
     if sizes is not None:
         data = data.head(*sizes)
