@@ -64,20 +64,20 @@ def run(argv: list[str]) -> int:
     """Run the app on ``argv`` and turn library errors into one line and an exit code."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv, prog_name="mnistlab", standalone_mode=False)
+        # Outside standalone mode Typer hands back an exit code instead of
+        # exiting: an int for --help, --version and Ctrl-C (130), None otherwise.
+        code = app(args=argv, prog_name="mnistlab", standalone_mode=False)
     except MnistlabError as exc:
         if _state["debug"]:
             raise
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        err.print("interrupted: nothing half-written was kept", markup=False)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        err.print("aborted", markup=False)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
         import click
 
@@ -85,4 +85,6 @@ def run(argv: list[str]) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    if code == EXIT_INTERRUPTED:
+        err.print("interrupted: nothing half-written was kept", markup=False)
+    return code if isinstance(code, int) else 0
