@@ -64,9 +64,12 @@ def run(argv: list[str]) -> int:
     """Run the app on ``argv`` and turn library errors into one line and an exit code."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        # Outside standalone mode Typer hands back an exit code instead of
-        # exiting: an int for --help, --version and Ctrl-C (130), None otherwise.
-        code = app(args=argv, prog_name="mnistlab", standalone_mode=False)
+        # In standalone mode Typer prints usage errors itself and ends with
+        # SystemExit (2 for usage, 130 for Ctrl-C, 0 for --help); only our own
+        # errors come through as exceptions.
+        app(args=argv, prog_name="mnistlab", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except MnistlabError as exc:
         if _state["debug"]:
             raise
@@ -74,17 +77,8 @@ def run(argv: list[str]) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        code = EXIT_INTERRUPTED
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    else:
+        code = 0
     if code == EXIT_INTERRUPTED:
         err.print("interrupted: nothing half-written was kept", markup=False)
-    return code if isinstance(code, int) else 0
+    return code
