@@ -50,7 +50,7 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, mnist_dir: Path) -> No
     np.testing.assert_array_equal(first.images, second.images)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "one-pixel"])
+@pytest.mark.parametrize("damage", ["garbage", "flipped-bytes", "one-pixel"])
 def test_bad_entry_is_discarded_and_fetched_again(
     tmp_path: Path, mnist_dir: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
@@ -59,6 +59,12 @@ def test_bad_entry_is_discarded_and_fetched_again(
     assert data.cache_path is not None
     if damage == "garbage":
         data.cache_path.write_bytes(b"PK\x03\x04 not really a zip file")
+    elif damage == "flipped-bytes":
+        # Damage inside the compressed stream: the zip directory still reads,
+        # the zlib stream does not.
+        raw = bytearray(data.cache_path.read_bytes())
+        raw[1000:1008] = b"garbage!"
+        data.cache_path.write_bytes(bytes(raw))
     else:
         images = data.images.copy()
         images[0, 0] ^= 1

@@ -14,7 +14,6 @@ import contextlib
 import logging
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,9 +155,11 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
             images = archive["images"]
             labels = archive["labels"]
             source = archive["source"]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        if isinstance(exc, DataFormatError):
-            raise
+    except DataFormatError:
+        raise
+    except Exception as exc:
+        # A damaged file fails in many ways (zip directory, zlib stream, npy
+        # header, ...); each means the same thing here: fetch the data again.
         raise DataFormatError(f"{path}: cannot be loaded: {exc}") from exc
     if source.dtype.kind != "U" or source.shape != ():
         raise DataFormatError(f"{path}: source entry is {source.dtype} {source.shape}")
