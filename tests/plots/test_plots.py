@@ -9,6 +9,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from mnistlab.data import get_dataset_spec
 from mnistlab.plots import (
     plot_class_pair_grid,
     plot_confusion_matrices,
@@ -23,18 +24,7 @@ from mnistlab.plots import (
 )
 from mnistlab.plots.digits import mosaic
 
-FASHION = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+FASHION = get_dataset_spec("fashion-mnist").class_names
 
 
 @pytest.fixture(autouse=True)
