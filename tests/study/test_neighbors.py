@@ -82,3 +82,28 @@ def test_k_out_of_range() -> None:
     search = NeighborSearch.run(X_fit, X_query, max_k=3)
     with pytest.raises(ValueError, match=r"k must be in 1\.\.3"):
         search.predict(y_fit, k=4)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize(
+    ("n_fit", "n_query", "n_features"),
+    # Brute search parallel on the training rows (300 queries), on the queries
+    # (2,500 > 2,000 training rows), and a KD-tree (12 features).
+    [(2000, 300, 20), (2000, 2500, 20), (2000, 300, 12)],
+)
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_many_ties_in_every_search_strategy(
+    n_fit: int, n_query: int, n_features: int, k: int, weights: str
+) -> None:
+    # Pixels 0-2 and every training row twice with other labels: most rows tie
+    # at the k-th distance, so only searching them exactly like the classifier
+    # gives its answers.
+    rng = np.random.RandomState(0)
+    base = rng.randint(0, 3, (n_fit // 2, n_features))
+    X = np.vstack([base, base]).astype(np.float64)
+    y = rng.randint(0, 4, len(X))
+    Q = rng.randint(0, 3, (n_query, n_features)).astype(np.float64)
+    search = NeighborSearch.run(X, Q, max_k=6)
+    assert np.mean(search.distances[:, k - 1] == search.distances[:, k]) > 0.1
+    expected = KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X, y).predict(Q)
+    np.testing.assert_array_equal(search.predict(y, k=k, weights=weights), expected)

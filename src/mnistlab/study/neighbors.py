@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn import get_config
-from sklearn.metrics._pairwise_distances_reduction import ArgKmin
+from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils.extmath import weighted_mode
@@ -88,7 +88,9 @@ class NeighborSearch:
             Number of neighbours, at most ``max_k``.
         class_mode : bool, default=False
             True for the single-output uniform vote, which scikit-learn runs with
-            ``strategy="parallel_on_X"`` whatever the sizes.
+            ``strategy="parallel_on_X"`` whatever the sizes, where its class-mode
+            reduction accepts the metric (scikit-learn 1.9 refuses "euclidean"
+            there, and then searches as for any other vote).
 
         Returns
         -------
@@ -101,23 +103,36 @@ class NeighborSearch:
         if k < self.distances.shape[1]:
             tied = np.flatnonzero(self.distances[:, k - 1] == self.distances[:, k])
             if tied.size:
-                strategy = (
-                    "parallel_on_X"
-                    if class_mode
-                    else _strategy_for(len(self.X_query), len(self.X_fit))
-                )
-                d_tied, i_tied = ArgKmin.compute(
-                    X=np.ascontiguousarray(self.X_query[tied]),
-                    Y=self.X_fit,
-                    k=k,
-                    metric="euclidean",
-                    metric_kwargs={},
-                    strategy=strategy,
-                    return_distance=True,
-                )
-                dist[tied] = d_tied
-                ind[tied] = i_tied
+                dist[tied], ind[tied] = self._search_tied(tied, k, class_mode=class_mode)
         return dist, ind
+
+    def _search_tied(
+        self, rows: np.ndarray, k: int, *, class_mode: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # The neighbours of the tied rows exactly as KNeighborsClassifier(k) finds
+        # them. With few features it searches a KD-tree, which answers each row on
+        # its own; the brute search's choice among ties depends on its strategy.
+        queries = np.ascontiguousarray(self.X_query[rows])
+        nn = NearestNeighbors(n_neighbors=k).fit(self.X_fit)
+        if nn._fit_method != "brute":
+            distances, indices = nn.kneighbors(queries)
+            return distances, indices
+        class_mode = class_mode and ArgKminClassMode.is_usable_for(
+            self.X_query, self.X_fit, "euclidean"
+        )
+        strategy = (
+            "parallel_on_X" if class_mode else _strategy_for(len(self.X_query), len(self.X_fit))
+        )
+        distances, indices = ArgKmin.compute(
+            X=queries,
+            Y=self.X_fit,
+            k=k,
+            metric="euclidean",
+            metric_kwargs={},
+            strategy=strategy,
+            return_distance=True,
+        )
+        return distances, indices
 
     def predict(self, y_fit: np.ndarray, *, k: int, weights: str = "uniform") -> np.ndarray:
         """Predict like ``KNeighborsClassifier(n_neighbors=k, weights=weights)``.

@@ -44,10 +44,11 @@ COMPUTATIONS: dict[str, Computation] = {
     "forest": Computation(compute_linear.forest, settings=("positive_class",)),
     "svc": Computation(compute_linear.svc, version=2),
     "multiclass_sgd": Computation(compute_linear.multiclass_sgd, version=2),
-    "multilabel": Computation(compute_neighbors.multilabel),
-    "denoising": Computation(compute_neighbors.denoising),
-    "grid_search": Computation(compute_neighbors.grid_search),
-    "knn_test": Computation(compute_neighbors.knn_test, depends_on=("grid_search",)),
+    # Version 2: rows tied at the k-th distance are searched as scikit-learn 1.9 does.
+    "multilabel": Computation(compute_neighbors.multilabel, version=2),
+    "denoising": Computation(compute_neighbors.denoising, version=2),
+    "grid_search": Computation(compute_neighbors.grid_search, version=2),
+    "knn_test": Computation(compute_neighbors.knn_test, depends_on=("grid_search",), version=2),
 }
 
 STEP_FUNCTIONS: dict[str, tuple[StepFn, tuple[str, ...]]] = {
