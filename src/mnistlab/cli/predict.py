@@ -1,0 +1,242 @@
+"""``mnistlab predict``: classify people's images of digits with a trained model.
+
+The command loads one model from the store (the best trained one unless
+``--model`` names another), makes each image MNIST-like with
+:func:`mnistlab.preprocess.preprocess`, classifies them all in batches and
+prints a table or JSON. A bad image gets its own error line and the others
+still get their answers; the exit code is 1 when any image failed. A missing
+or unusable model is an error for the root app: one line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from numpy.typing import NDArray
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mnistlab.cli.options import ModelsDirOption, build_settings
+from mnistlab.errors import ConfigError, ImageInputError, UnknownDatasetError
+from mnistlab.models.registry import MODEL_NAMES
+
+EXIT_SOME_IMAGES_FAILED = 1
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What ``predict`` says about one image: the top digits or an error."""
+
+    image: Path
+    top: tuple[tuple[int, float], ...] = ()
+    saved: Path | None = None
+    error: str | None = None
+
+
+def predict(
+    images: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Image files: PNG, JPEG, GIF, BMP, WebP, TIFF, ... of any size and colour.",
+            metavar="IMAGE",
+            show_default=False,
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help=f"A trained model: {', '.join(MODEL_NAMES)} (default: the most accurate one).",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option("--top", "-k", min=1, max=10, help="Show the K most probable digits."),
+    ] = 3,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table.")
+    ] = False,
+    save_input: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-input",
+            help="Write the 28×28 image the model saw, as PNG, into this directory.",
+            show_default=False,
+        ),
+    ] = None,
+    models_dir: ModelsDirOption = None,
+) -> None:
+    """Say which digit each IMAGE shows, with its probability and the top K.
+
+    Each image (a photo, scan or drawing; dark ink on light or light on dark)
+    is made MNIST-like first: grey-scale, cropped to the ink, scaled to fit
+    20×20, centred by centre of mass in 28×28. Many images are classified in
+    batches.
+
+    Exit code: 0 when every image got an answer; 1 when some image could not
+    be read (each gets an error line, the others still get answers); 2 for a
+    usage error or when no model can be loaded (train one first, e.g.
+    `mnistlab train knn-deskew`).
+    """
+    from mnistlab.models.registry import get_model_spec
+    from mnistlab.models.store import ModelStore
+    from mnistlab.preprocess import preprocess
+
+    settings = build_settings(None, None, models_dir)
+    store = ModelStore(settings.models_dir)
+    name = get_model_spec(model).name if model is not None else store.default_name()
+    trained = store.load(name)
+    labels = _class_names(trained.record.dataset)
+    if save_input is not None:
+        _make_directory(save_input)
+
+    digits: list[NDArray[np.uint8]] = []
+    answers: list[_Answer] = []
+    for path in images:
+        try:
+            digit = preprocess(path)
+        except ImageInputError as exc:
+            answers.append(_Answer(path, error=str(exc)))
+            continue
+        saved = None
+        if save_input is not None:
+            try:
+                saved = _save_digit(digit, save_input, path, answers)
+            except OSError as exc:
+                answers.append(_Answer(path, error=f"cannot write its 28×28 image: {exc}"))
+                continue
+        digits.append(digit)
+        answers.append(_Answer(path, saved=saved))
+
+    probabilities = _classify(trained.classifier, digits)
+    ranked = iter(np.argsort(-probabilities, axis=1, kind="stable")[:, :top])
+    rows = iter(probabilities)
+    answers = [
+        answer if answer.error is not None else _with_top(answer, next(rows), next(ranked))
+        for answer in answers
+    ]
+
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if json_output:
+        typer.echo(json.dumps(_as_json(name, answers, labels), indent=2))
+    elif any(answer.error is None for answer in answers):
+        out.print(_table(name, answers, labels, top))
+    for answer in answers:
+        if answer.error is not None:
+            err.print(f"[bold red]error:[/] {escape(str(answer.image))}: {escape(answer.error)}")
+    if any(answer.error is not None for answer in answers):
+        raise typer.Exit(EXIT_SOME_IMAGES_FAILED)
+
+
+def _class_names(dataset: str) -> tuple[str, ...]:
+    from mnistlab.data import get_dataset_spec
+
+    try:
+        return get_dataset_spec(dataset).class_names
+    except UnknownDatasetError:
+        return tuple(str(digit) for digit in range(10))
+
+
+def _classify(classifier: Any, digits: list[NDArray[np.uint8]]) -> NDArray[np.float64]:
+    """Probabilities of every digit for every image, in batches of ``BATCH_SIZE``."""
+    if not digits:
+        return np.zeros((0, 10))
+    flat = np.stack(digits).reshape(len(digits), -1)
+    parts = [
+        np.asarray(classifier.predict_proba(flat[start : start + BATCH_SIZE]), dtype=np.float64)
+        for start in range(0, len(flat), BATCH_SIZE)
+    ]
+    return np.concatenate(parts)
+
+
+def _with_top(answer: _Answer, row: NDArray[np.float64], order: NDArray[np.intp]) -> _Answer:
+    top = tuple((int(d), float(row[d])) for d in order)
+    return _Answer(answer.image, top=top, saved=answer.saved)
+
+
+def _make_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"--save-input: cannot create the directory {directory}: {exc.strerror or exc}"
+        ) from None
+
+
+def _save_digit(
+    digit: NDArray[np.uint8], directory: Path, source: Path, earlier: list[_Answer]
+) -> Path:
+    """Write ``digit`` as ``<input name>-28x28.png``, atomically, not over an earlier one."""
+    from PIL import Image
+
+    taken = {answer.saved for answer in earlier if answer.saved is not None}
+    target = directory / f"{source.stem}-28x28.png"
+    counter = 2
+    while target in taken:
+        target = directory / f"{source.stem}-28x28-{counter}.png"
+        counter += 1
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            Image.fromarray(digit).save(handle, "PNG")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict[str, Any]:
+    results: list[dict[str, Any]] = []
+    for answer in answers:
+        if answer.error is not None:
+            results.append({"image": str(answer.image), "error": answer.error})
+            continue
+        best, probability = answer.top[0]
+        results.append(
+            {
+                "image": str(answer.image),
+                "digit": best,
+                "label": labels[best],
+                "probability": probability,
+                "top": [{"digit": d, "label": labels[d], "probability": p} for d, p in answer.top],
+                "saved_input": None if answer.saved is None else str(answer.saved),
+            }
+        )
+    return {"model": name, "results": results}
+
+
+def _table(name: str, answers: list[_Answer], labels: tuple[str, ...], top: int) -> Table:
+    digits_are_labels = labels == tuple(str(d) for d in range(10))
+    table = Table(title=f"Predictions of {name}")
+    table.add_column("image", overflow="fold")
+    table.add_column("digit" if digits_are_labels else "class", justify="right")
+    table.add_column("probability", justify="right")
+    table.add_column(f"top {top}")
+    saving = any(answer.saved is not None for answer in answers)
+    if saving:
+        table.add_column("28×28 input", overflow="fold")
+    for answer in answers:
+        if answer.error is not None:
+            continue
+        best, probability = answer.top[0]
+        ranked = ", ".join(f"{labels[d]} {100 * p:.1f}%" for d, p in answer.top)
+        row = [escape(str(answer.image)), labels[best], f"{100 * probability:.1f}%", ranked]
+        if saving:
+            row.append(escape(str(answer.saved)) if answer.saved is not None else "")
+        table.add_row(*row)
+    return table

@@ -1,0 +1,242 @@
+"""Where the ink is: any image to a map of ink strength, bright ink on a dark background.
+
+MNIST's digits are bright ink on black; people give us dark ink on white paper,
+photos with grey paper and uneven light, canvas drawings on a transparent
+background. This module turns each into one float map, 0 for background and 1
+for full ink, and removes light background noise on the way:
+
+1. grey-scale (ITU-R 601 luminance, as Pillow's ``"L"``), compositing any
+   transparency over a background of the right shade;
+2. the background is estimated from the image's border (a robust plane fit, so
+   a gradient of light across a photo is taken out too);
+3. the ink is whatever differs most from it: darker (then the image is
+   inverted) or brighter;
+4. light noise is removed by hysteresis, as in edge detection: a faint pixel is
+   kept only if it is connected to clearly inked pixels, so thin or faint parts
+   of a stroke survive while noise that never reaches ink strength goes; small
+   specks apart from the digit go too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from scipy import ndimage
+
+from mnistlab.errors import ImageInputError
+
+__all__ = ["NO_INK_MESSAGE", "WORK_SIDE", "find_ink"]
+
+NO_INK_MESSAGE = (
+    "no ink found in the image; give an image with one digit written on it "
+    "(dark on light or light on dark)"
+)
+
+WORK_SIDE = 1024
+"""Larger images are first reduced (by whole factors, averaging) to about this side."""
+
+MIN_CONTRAST = 0.08
+"""The faintest ink accepted, as a fraction of the full grey range (about 20 of 255)."""
+
+WEAK_INK = 0.1
+STRONG_INK = 0.5
+FULL_INK = 0.7
+SPECK_FRACTION = 0.02
+
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def find_ink(image: Image.Image) -> NDArray[np.float32]:
+    """Return the ink strength of every pixel: 0 background, 1 full ink.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Any mode (1, L, P, RGB, RGBA, LA, CMYK, I;16, I, F, ...), any size.
+        Images larger than ``WORK_SIDE`` are reduced first.
+
+    Returns
+    -------
+    ndarray of float32, shape (height, width)
+        Ink strength in [0, 1], light background noise and stray specks set to 0.
+
+    Raises
+    ------
+    ImageInputError
+        If the image holds no ink: uniform, or nothing stands out from the
+        background by at least ``MIN_CONTRAST``.
+
+    Example
+    -------
+    >>> ink = find_ink(Image.new("L", (50, 50), 255))  # doctest: +SKIP
+    Traceback (most recent call last):
+    ImageInputError: no ink found in the image; ...
+    """
+    grey, alpha = _grey_and_alpha(image)
+    if alpha is not None:
+        grey = _composite(grey, alpha)
+    if grey.size == 0:
+        raise ImageInputError(NO_INK_MESSAGE)
+    difference = grey - _background(grey)
+    # Extremes of a 3×3 average, so that one hot pixel does not set the scale.
+    smooth = ndimage.uniform_filter(difference, size=3, mode="nearest")
+    darkest, brightest = -float(smooth.min()), float(smooth.max())
+    contrast = max(darkest, brightest)
+    if contrast < MIN_CONTRAST:
+        raise ImageInputError(NO_INK_MESSAGE)
+    ink = (-difference if darkest > brightest else difference) / np.float32(contrast)
+    return _remove_noise(np.clip(ink, 0.0, 1.0, dtype=np.float32))
+
+
+def _grey_and_alpha(
+    image: Image.Image,
+) -> tuple[NDArray[np.float32], NDArray[np.float32] | None]:
+    """Grey levels in [0, 1] and the alpha channel in [0, 1] (``None`` if opaque)."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        image = image.convert("I")
+    elif mode == "1":
+        image = image.convert("L")
+    elif mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif mode == "PA":
+        # Pillow's PA -> RGBA conversion drops the alpha band; rebuild it.
+        alpha_band = image.getchannel("A")
+        image = image.convert("RGB")
+        image.putalpha(alpha_band)
+    elif mode in ("La", "RGBa"):  # premultiplied alpha
+        image = image.convert(mode.upper())
+    elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        try:
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        except ValueError:
+            # Modes without a conversion to RGB (LAB, HSV): the first band is
+            # the lightness or value.
+            image = image.getchannel(0)
+    image = _reduce(image)
+    pixels = np.asarray(image)
+    if image.mode in ("I", "F"):
+        return _scale_wide(pixels.astype(np.float64)), None
+    values = pixels.astype(np.float32) / np.float32(255.0)
+    if values.ndim == 2:
+        return values, None
+    colour = values[..., :3] @ _LUMA if values.shape[-1] >= 3 else values[..., 0]
+    alpha = values[..., -1] if image.mode in ("LA", "RGBA") else None
+    if alpha is not None and float(alpha.min()) >= 1.0:
+        alpha = None
+    return colour.astype(np.float32), alpha
+
+
+def _reduce(image: Image.Image) -> Image.Image:
+    """Average whole blocks so the longer side is near ``WORK_SIDE`` (cheap, no aliasing)."""
+    factor = -(-max(image.size) // WORK_SIDE)
+    return image.reduce(factor) if factor > 1 else image
+
+
+def _scale_wide(values: NDArray[np.float64]) -> NDArray[np.float32]:
+    """Map 16- or 32-bit integer or float pixels onto [0, 1]."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.zeros(values.shape, dtype=np.float32)
+    low, high = float(finite.min()), float(finite.max())
+    if low >= 0 and high <= 255 and np.all(finite == np.round(finite)):
+        scale_low, scale_high = 0.0, 255.0  # 8-bit values in a wide mode
+    elif low >= 0 and high <= 65535 and np.all(finite == np.round(finite)):
+        scale_low, scale_high = 0.0, 65535.0
+    else:
+        scale_low, scale_high = low, high if high > low else low + 1.0
+    clean = np.nan_to_num(values, nan=scale_low, posinf=scale_high, neginf=scale_low)
+    return np.clip((clean - scale_low) / (scale_high - scale_low), 0.0, 1.0).astype(np.float32)
+
+
+def _composite(grey: NDArray[np.float32], alpha: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Put a partly transparent image on a background that makes its content stand out.
+
+    When most of the image is opaque, or the opaque part holds light and dark
+    (ink on paper), the transparency is incidental (a margin, a hole): fill it
+    with the median shade of the opaque part, so that it reads as more paper.
+    Otherwise the opaque part is the drawing (strokes of one colour on a
+    transparent canvas): put it on white if it is dark, on black if it is
+    light, so that it shows whatever colour it was drawn in.
+    """
+    opaque = alpha >= 0.5
+    if not opaque.any():
+        raise ImageInputError(NO_INK_MESSAGE)
+    shades = grey[opaque]
+    shade = float(np.median(shades))
+    low, high = np.percentile(shades, [2, 98])
+    if opaque.mean() >= 0.5 or high - low >= 2 * MIN_CONTRAST:
+        backdrop = shade  # the opaque part is paper (with ink on it)
+    else:
+        backdrop = 1.0 if shade < 0.5 else 0.0  # the opaque part is the strokes
+    return (alpha * grey + (1.0 - alpha) * np.float32(backdrop)).astype(np.float32)
+
+
+def _background(grey: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Estimate the background as a plane fitted robustly to the image's border.
+
+    The border is paper (or canvas) in nearly every picture of a digit, even
+    when the digit touches it here and there; a plane takes out a gradient of
+    light across a photo. Two rounds of least squares, the second without the
+    pixels far from the first fit (ink on the border), keep the fit on paper.
+    """
+    height, width = grey.shape
+    band = max(1, round(0.03 * min(height, width)))
+    mask = np.zeros(grey.shape, dtype=bool)
+    mask[:band, :] = mask[-band:, :] = mask[:, :band] = mask[:, -band:] = True
+    rows, cols = np.nonzero(mask)
+    values = grey[mask].astype(np.float64)
+    # Coordinates scaled to [-1, 1] keep the least-squares problem well conditioned.
+    y = rows / max(height - 1, 1) * 2.0 - 1.0
+    x = cols / max(width - 1, 1) * 2.0 - 1.0
+    design = np.column_stack([np.ones_like(x), x, y])
+    keep = np.abs(values - np.median(values)) <= _spread(values)
+    coef = np.zeros(3)
+    for _ in range(2):
+        if keep.sum() < 3:
+            return np.full(grey.shape, np.float32(np.median(values)), dtype=np.float32)
+        coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        residual = values - design @ coef
+        keep = np.abs(residual) <= _spread(residual)
+    yy = np.linspace(-1.0, 1.0, height)[:, None] if height > 1 else np.zeros((1, 1))
+    xx = np.linspace(-1.0, 1.0, width)[None, :] if width > 1 else np.zeros((1, 1))
+    return (coef[0] + coef[1] * xx + coef[2] * yy).astype(np.float32)
+
+
+def _spread(values: NDArray[np.float64]) -> float:
+    """How far from the median a paper pixel may be: 3 robust standard deviations, at least 0.05."""
+    mad = float(np.median(np.abs(values - np.median(values))))
+    return max(3.0 * 1.4826 * mad, 0.05)
+
+
+def _remove_noise(ink: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Keep ink connected to strong ink, drop small specks apart from the digit, stretch.
+
+    A pixel of at least ``WEAK_INK`` is kept only if its 8-connected region
+    reaches ``STRONG_INK`` somewhere. Regions are then grouped with their
+    neighbours a little way off (a broken stroke is one group) and a group with
+    less than ``SPECK_FRACTION`` of all the ink is dropped: a dust speck, not a
+    part of the digit. The kept values are stretched so that ``FULL_INK`` and
+    above count as full ink, as in MNIST's bilevel originals.
+    """
+    eight = np.ones((3, 3), dtype=bool)
+    weak = ink >= WEAK_INK
+    labels, count = ndimage.label(weak, structure=eight)
+    if count == 0:
+        raise ImageInputError(NO_INK_MESSAGE)
+    strong = np.zeros(count + 1, dtype=bool)
+    strong[labels[ink >= STRONG_INK]] = True
+    strong[0] = False
+    kept = strong[labels]
+    if not kept.any():
+        raise ImageInputError(NO_INK_MESSAGE)
+    reach = max(1, round(0.02 * max(ink.shape)))
+    near = ndimage.binary_dilation(kept, structure=eight, iterations=reach)
+    groups, n_groups = ndimage.label(near, structure=eight)
+    stretched = np.clip((ink - WEAK_INK) / (FULL_INK - WEAK_INK), 0.0, 1.0)
+    stretched[~kept] = 0.0
+    mass = ndimage.sum_labels(stretched, groups, index=np.arange(1, n_groups + 1))
+    big = np.concatenate([[False], mass >= SPECK_FRACTION * float(mass.sum())])
+    stretched[~big[groups]] = 0.0
+    return stretched.astype(np.float32)
