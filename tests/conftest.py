@@ -9,11 +9,12 @@ tests must run there, never skip.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
 from mnistlab.data import Dataset, load
 from mnistlab.data.registry import IDX_FILES
 
@@ -24,8 +25,24 @@ def _has_idx_files(directory: Path) -> bool:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point every command, in-process or subprocess, at a session-private models directory.
+
+    Tests never read or write the user's trained models.
+    """
+    directory = tmp_path_factory.mktemp("mnistlab-models")
+    before = os.environ.get(MODELS_DIR_ENV)
+    os.environ[MODELS_DIR_ENV] = str(directory)
+    yield directory
+    if before is None:
+        del os.environ[MODELS_DIR_ENV]
+    else:
+        os.environ[MODELS_DIR_ENV] = before
+
+
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, private_models_dir: Path) -> Settings:
     """Settings with a session-private cache unless ``MNISTLAB_CACHE_DIR`` is set."""
     data_dir = os.environ.get(DATA_DIR_ENV) or None
     if os.environ.get("CI") == "true" and (data_dir is None or not _has_idx_files(Path(data_dir))):

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 DATA_DIR_ENV = "MNISTLAB_DATA_DIR"
 CACHE_DIR_ENV = "MNISTLAB_CACHE_DIR"
+MODELS_DIR_ENV = "MNISTLAB_MODELS_DIR"
 
 
 def default_cache_dir() -> Path:
     """Return the platform's user cache directory for mnistlab."""
     return Path(platformdirs.user_cache_dir("mnistlab", appauthor=False))
+
+
+def default_models_dir() -> Path:
+    """Return where trained models live by default: the platform's user data directory."""
+    return Path(platformdirs.user_data_dir("mnistlab", appauthor=False)) / "models"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,9 @@ class Settings:
         siblings) to use before any remote source; ``None`` for none.
     cache_dir : Path
         Where verified data sets and the study's results are cached.
+    models_dir : Path
+        Where trained models and their metadata records are kept. Unlike the
+        cache, its files are the product of long training: nothing deletes them.
 
     Example
     -------
@@ -42,6 +51,7 @@ class Settings:
 
     data_dir: Path | None
     cache_dir: Path
+    models_dir: Path = field(default_factory=default_models_dir)
 
     @classmethod
     def resolve(
@@ -49,13 +59,14 @@ class Settings:
         *,
         data_dir: str | os.PathLike[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        models_dir: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         """Build settings from arguments, then the environment, then defaults.
 
         Parameters
         ----------
-        data_dir, cache_dir : path-like or None
+        data_dir, cache_dir, models_dir : path-like or None
             Explicit values; they win over the environment.
         environ : mapping, optional
             The environment to read (``os.environ`` when omitted).
@@ -67,7 +78,9 @@ class Settings:
         env = os.environ if environ is None else environ
         data = data_dir if data_dir is not None else env.get(DATA_DIR_ENV) or None
         cache = cache_dir if cache_dir is not None else env.get(CACHE_DIR_ENV) or None
+        models = models_dir if models_dir is not None else env.get(MODELS_DIR_ENV) or None
         return cls(
             data_dir=Path(data).expanduser() if data is not None else None,
             cache_dir=Path(cache).expanduser() if cache is not None else default_cache_dir(),
+            models_dir=Path(models).expanduser() if models is not None else default_models_dir(),
         )

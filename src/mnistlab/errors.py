@@ -38,3 +38,15 @@ class StudyError(MnistlabError, RuntimeError):
 
 class ImageInputError(MnistlabError, ValueError):
     """An image given for prediction cannot be read or holds no ink."""
+
+
+class UnknownModelError(ConfigError):
+    """A model name that the model registry does not know."""
+
+
+class ModelNotTrainedError(MnistlabError, LookupError):
+    """A model was asked for that has not been trained yet."""
+
+
+class ModelFileError(MnistlabError, ValueError):
+    """A model file that must not be loaded: tampered, foreign, damaged or from another version."""

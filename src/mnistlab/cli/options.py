@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
 
 DataDirOption = Annotated[
     Path | None,
@@ -25,12 +25,22 @@ CacheDirOption = Annotated[
         show_default=False,
     ),
 ]
+ModelsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--models-dir",
+        help=f"Where trained models are kept. Env: {MODELS_DIR_ENV}.",
+        show_default=False,
+    ),
+]
 DatasetOption = Annotated[
     str,
     typer.Option("--dataset", "-d", help="Data set name: mnist, fashion-mnist, ..."),
 ]
 
 
-def build_settings(data_dir: Path | None, cache_dir: Path | None) -> Settings:
+def build_settings(
+    data_dir: Path | None, cache_dir: Path | None, models_dir: Path | None = None
+) -> Settings:
     """Build the one settings object of a command from its options and the environment."""
-    return Settings.resolve(data_dir=data_dir, cache_dir=cache_dir)
+    return Settings.resolve(data_dir=data_dir, cache_dir=cache_dir, models_dir=models_dir)

@@ -34,7 +34,13 @@ from rich.progress import (
 from rich.text import Text
 
 from mnistlab.cli.loading import SourceOption, load_with_progress
-from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, build_settings
+from mnistlab.cli.options import (
+    CacheDirOption,
+    DataDirOption,
+    DatasetOption,
+    ModelsDirOption,
+    build_settings,
+)
 from mnistlab.errors import ConfigError
 
 STEP_HELP = (
@@ -163,6 +169,7 @@ def study(
     ] = None,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
+    models_dir: ModelsDirOption = None,
     source: SourceOption = "auto",
     limit: Annotated[
         str | None,
@@ -178,8 +185,12 @@ def study(
     Loads the data set (verified by checksum), runs the 14 steps of the
     chapter with exactly scikit-learn's numbers (cached, so a second run is
     quick), and writes OUT/index.html, OUT/results.json and OUT/figures/.
+    Models trained and evaluated on the same data (`mnistlab train`, `mnistlab
+    evaluate`) appear after the chapter: a leaderboard and the best model's mistakes.
     """
+    from mnistlab.models.store import ModelStore
     from mnistlab.report import write_report
+    from mnistlab.report.ladder import LadderReport
     from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
 
     started = time.perf_counter()
@@ -195,7 +206,7 @@ def study(
         target_precision=target_precision,
         n_jobs=n_jobs,
     )
-    settings = build_settings(data_dir, cache_dir)
+    settings = build_settings(data_dir, cache_dir, models_dir)
     console = Console(stderr=True, highlight=False)
     out_console = Console(highlight=False, soft_wrap=True)
 
@@ -230,7 +241,13 @@ def study(
             progress=on_step,
         )
         bar.update(task, description="report", step_started=time.monotonic())
-        index = write_report(results, data, out, source=ds.source)
+        # A shortened test set (--limit) has no room for the models' test-set mistakes.
+        ladder = (
+            LadderReport.from_store(ModelStore(settings.models_dir), data_checksum=ds.checksum)
+            if sizes is None
+            else None
+        )
+        index = write_report(results, data, out, source=ds.source, ladder=ladder)
         bar.update(task, description="done", step_started=None)
 
     elapsed = time.perf_counter() - started

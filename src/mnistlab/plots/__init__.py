@@ -12,6 +12,7 @@ from mnistlab.plots.digits import (
     plot_denoising,
     plot_digit,
     plot_digits,
+    plot_misclassified,
 )
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "plot_denoising",
     "plot_digit",
     "plot_digits",
+    "plot_misclassified",
     "plot_precision_recall_curves",
     "plot_precision_recall_vs_threshold",
     "plot_precision_vs_recall",

@@ -138,3 +138,66 @@ def plot_denoising(
     ):
         plot_digit(image, title=title, ax=ax)
     return figure
+
+
+def plot_misclassified(
+    images: np.ndarray,
+    *,
+    true: Sequence[int],
+    predicted: Sequence[int],
+    probability: Sequence[float],
+    n_cols: int = 10,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw digits a model gets wrong, each labelled "true→predicted" and its probability.
+
+    Parameters
+    ----------
+    images : array, shape (n, 784)
+        The misclassified images.
+    true, predicted : sequence of int
+        The right digit and the model's answer, per image.
+    probability : sequence of float
+        The probability the model gave its (wrong) answer.
+    n_cols : int, default 10
+    title : str, optional
+    ax : Axes, optional
+        Drawn on a new Figure when omitted.
+
+    Returns
+    -------
+    Axes
+        One image (the mosaic) and one text label per digit.
+
+    Example
+    -------
+    >>> ax = plot_misclassified(X_test[wrong], true=y_test[wrong], predicted=y_pred[wrong],
+    ...                         probability=p[wrong])   # doctest: +SKIP
+    """
+    n = len(images)
+    if not len(true) == len(predicted) == len(probability) == n:
+        raise ValueError("images, true, predicted and probability must have the same length")
+    n_rows = max(1, -(-n // n_cols))
+    ax = axes_or_new(ax, figsize=(1.1 * n_cols, 1.25 * n_rows + 0.4))
+    ax.imshow(mosaic(images, n_cols=n_cols), cmap="binary")
+    for i in range(n):
+        row, col = divmod(i, n_cols)
+        ax.text(
+            col * IMAGE_SIDE + 1,
+            row * IMAGE_SIDE + 1,
+            f"{true[i]}→{predicted[i]} {probability[i]:.2f}",
+            fontsize=6.5,
+            color="#b3261e",
+            va="top",
+            ha="left",
+        )
+    ax.set_xticks([IMAGE_SIDE * c for c in range(1, n_cols)], minor=True)
+    ax.set_yticks([IMAGE_SIDE * r for r in range(1, n_rows)], minor=True)
+    ax.grid(which="minor", color="#dde2e7", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title is not None:
+        ax.set_title(title)
+    return ax

@@ -114,7 +114,7 @@ class StepSection:
     prose_html: str
     numbers_html: str
     figures: Sequence[FigureEmbed] = ()
-    seconds: float = 0.0
+    seconds: float | None = 0.0
     cached: bool = False
 
 
@@ -151,6 +151,10 @@ def format_seconds(seconds: float) -> str:
         return f"{minutes} min {secs} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+def _duration(seconds: float | None) -> str:
+    return "" if seconds is None else format_seconds(seconds)
 
 
 def _e(text: object) -> str:
@@ -198,7 +202,7 @@ def _section(step: StepSection) -> str:
     return (
         f'<section class="step card" id="{_anchor(step)}">'
         f'<h2><span class="num">{step.number}.</span>{_e(step.title)}</h2>'
-        f'<p class="meta">{format_seconds(step.seconds)}{cached}</p>'
+        f'<p class="meta">{_duration(step.seconds)}{cached}</p>'
         f'<div class="prose">{step.prose_html}</div>'
         f'<div class="{layout}">{numbers}{figs}</div>'
         "</section>"
@@ -214,7 +218,7 @@ def _summary(summary: Summary, steps: Sequence[StepSection]) -> str:
     ]
     timing = "".join(
         f'<tr><th scope="row"><a href="#{_anchor(s)}">{s.number}. {_e(s.title)}</a></th>'
-        f'<td class="num">{format_seconds(s.seconds)}</td>'
+        f'<td class="num">{_duration(s.seconds)}</td>'
         f"<td>{'cached' if s.cached else ''}</td></tr>"
         for s in steps
     )
@@ -260,7 +264,7 @@ def render_page(summary: Summary, steps: Sequence[StepSection]) -> str:
         (summary.best_accuracy_label, best),
         ("Total time", format_seconds(summary.total_seconds)),
         ("Data set", summary.dataset),
-        ("Steps", str(len(steps))),
+        ("Steps", str(sum(1 for s in steps if s.name != "ladder"))),
     ]
     headline = "".join(
         f'<div class="stat"><span class="v">{_e(v)}</span><span class="k">{_e(k)}</span></div>'

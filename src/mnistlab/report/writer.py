@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from mnistlab import __version__
 from mnistlab.errors import ConfigError
 from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
+from mnistlab.report.ladder import LadderReport, draw_gallery, ladder_prose, leaderboard_table
 from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
 from mnistlab.report.values import values_html
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from mnistlab.study.results import FigureSpec, StepResult, StudyResults
 
 PNG_DPI = 100
+LADDER_SECTION_NUMBER = 15
 _DISPLAY_NAMES = {
     "mnist": "MNIST",
     "fashion-mnist": "Fashion-MNIST",
@@ -120,6 +123,31 @@ def _settings_rows(results: StudyResults, class_names: Sequence[str]) -> dict[st
     }
 
 
+def _save_figure(
+    figure: Figure, slug: str, caption: str, figures_dir: Path
+) -> tuple[FigureEmbed, dict[str, str]]:
+    png_path, svg_path = figures_dir / f"{slug}.png", figures_dir / f"{slug}.svg"
+    try:
+        # A fixed hash salt makes SVG element ids, and so the files, reproducible.
+        with matplotlib.rc_context({"svg.hashsalt": "mnistlab"}):
+            figure.savefig(png_path, format="png", dpi=PNG_DPI, bbox_inches="tight")
+            figure.savefig(svg_path, format="svg", bbox_inches="tight")
+    finally:
+        # The figures are not pyplot's, so nothing else holds them: clearing frees
+        # their artists now rather than at the next garbage collection.
+        figure.clear()
+    png = png_path.read_bytes()
+    width, height = _png_size(png)
+    embed = FigureEmbed(slug=slug, caption=caption, png=png, width=width, height=height)
+    record = {
+        "slug": slug,
+        "caption": caption,
+        "png": f"figures/{slug}.png",
+        "svg": f"figures/{slug}.svg",
+    }
+    return embed, record
+
+
 def _write_figures(
     result: StepResult, data: StudyData, figures_dir: Path, taken: set[str]
 ) -> list[tuple[FigureEmbed, dict[str, str]]]:
@@ -129,27 +157,39 @@ def _write_figures(
         while slug in taken:  # two steps must never overwrite each other's files
             slug += "-" + result.spec.name
         taken.add(slug)
-        png_path, svg_path = figures_dir / f"{slug}.png", figures_dir / f"{slug}.svg"
-        try:
-            # A fixed hash salt makes SVG element ids, and so the files, reproducible.
-            with matplotlib.rc_context({"svg.hashsalt": "mnistlab"}):
-                spec.figure.savefig(png_path, format="png", dpi=PNG_DPI, bbox_inches="tight")
-                spec.figure.savefig(svg_path, format="svg", bbox_inches="tight")
-        finally:
-            # The figures are not pyplot's, so nothing else holds them: clearing frees
-            # their artists now rather than at the next garbage collection.
-            spec.figure.clear()
-        png = png_path.read_bytes()
-        width, height = _png_size(png)
-        embed = FigureEmbed(slug=slug, caption=spec.caption, png=png, width=width, height=height)
-        record = {
-            "slug": slug,
-            "caption": spec.caption,
-            "png": f"figures/{slug}.png",
-            "svg": f"figures/{slug}.svg",
-        }
-        out.append((embed, record))
+        out.append(_save_figure(spec.figure, slug, spec.caption, figures_dir))
     return out
+
+
+def _ladder_section(
+    ladder: LadderReport, data: StudyData, figures_dir: Path
+) -> tuple[StepSection, dict[str, Any]]:
+    figure = draw_gallery(ladder, data.X_test)
+    drawn = []
+    if figure is not None:
+        caption = (
+            f"Test digits that {ladder.best.name} gets wrong, the most confident first: "
+            "true→predicted and the probability of the wrong answer."
+        )
+        drawn.append(_save_figure(figure, "misclassified", caption, figures_dir))
+    section = StepSection(
+        number=LADDER_SECTION_NUMBER,
+        name="ladder",
+        title="Past the chapter: the accuracy ladder",
+        prose_html=ladder_prose(ladder),
+        numbers_html=leaderboard_table(ladder.rows),
+        figures=[embed for embed, _ in drawn],
+        seconds=None,
+    )
+    doc = {
+        "leaderboard": [row.as_dict() for row in ladder.rows],
+        "gallery": {
+            "model": ladder.best.name,
+            "items": ladder.gallery_items(),
+            "figures": [record for _, record in drawn],
+        },
+    }
+    return section, doc
 
 
 def _write_into(
@@ -159,6 +199,7 @@ def _write_into(
     *,
     source: str,
     progress: ProgressCallback,
+    ladder: LadderReport | None,
 ) -> None:
     figures_dir = directory / "figures"
     figures_dir.mkdir()
@@ -196,6 +237,11 @@ def _write_into(
                 cached=result.cached,
             )
         )
+    ladder_doc: dict[str, Any] = {}
+    if ladder is not None:
+        progress("report: leaderboard", len(ordered), len(ordered))
+        section, ladder_doc = _ladder_section(ladder, data, figures_dir)
+        sections.append(section)
     progress("report: write", len(ordered), len(ordered))
 
     generated_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -216,6 +262,7 @@ def _write_into(
             "versions": versions,
             "total_seconds": float(results.seconds),
             "figures": figure_records,
+            **ladder_doc,
         }
     )
     text = json.dumps(_jsonable(doc), indent=2, allow_nan=False, ensure_ascii=False)
@@ -275,6 +322,7 @@ def write_report(
     *,
     source: str,
     progress: ProgressCallback | None = None,
+    ladder: LadderReport | None = None,
 ) -> Path:
     """Write the HTML report of a study run, replacing any previous one atomically.
 
@@ -292,6 +340,9 @@ def write_report(
         Where the data came from (``Dataset.source``), shown in the report.
     progress : ProgressCallback, optional
         Called as ``progress(task, completed, total)`` once per step.
+    ladder : LadderReport, optional
+        Trained and evaluated models to show after the chapter: the
+        leaderboard and the best model's mistakes.
 
     Returns
     -------
@@ -323,7 +374,14 @@ def write_report(
     try:
         # mkdtemp makes the directory private (0o700); a report is meant to be shared.
         tmp.chmod(0o755)
-        _write_into(tmp, results, data, source=source, progress=progress or ignore_progress)
+        _write_into(
+            tmp,
+            results,
+            data,
+            source=source,
+            progress=progress or ignore_progress,
+            ladder=ladder,
+        )
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

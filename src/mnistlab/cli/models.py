@@ -1,0 +1,244 @@
+"""``mnistlab train | evaluate | models | leaderboard``: the accuracy ladder from the shell.
+
+Each command parses its options, calls one library function of
+:mod:`mnistlab.models` and prints the result; library errors become one line
+and exit code 2 in :func:`mnistlab.cli.app.run`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mnistlab.cli.loading import SourceOption, load_with_progress
+from mnistlab.cli.options import (
+    CacheDirOption,
+    DataDirOption,
+    DatasetOption,
+    ModelsDirOption,
+    build_settings,
+)
+from mnistlab.models.registry import MODEL_NAMES, MODELS
+
+ModelArgument = Annotated[
+    str, typer.Argument(help=f"Model name: {', '.join(MODEL_NAMES)}.", show_default=False)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _percent(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _number(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def train(
+    model: ModelArgument,
+    dataset: DatasetOption = "mnist",
+    n_train: Annotated[
+        int | None,
+        typer.Option(
+            "--n-train",
+            help="Train on the first N training images only (a quick trial).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+    cache_dir: CacheDirOption = None,
+    models_dir: ModelsDirOption = None,
+    source: SourceOption = "auto",
+) -> None:
+    """Train MODEL on the training images and save it with its metadata record.
+
+    Shows a progress bar with the current step (for networks: epoch, loss and
+    validation accuracy). Test images are not used; run `mnistlab evaluate
+    MODEL` next. Interrupting (Ctrl-C) keeps the previously saved model intact.
+    """
+    from mnistlab.models.registry import get_model_spec
+    from mnistlab.models.store import ModelStore
+    from mnistlab.models.training import train_model, training_size
+
+    spec = get_model_spec(model)
+    spec.family_module()  # a missing optional extra fails here, before data loading
+    settings = build_settings(data_dir, cache_dir, models_dir)
+    console = Console(stderr=True, highlight=False)
+    data = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
+    training_size(data, n_train)  # a bad --n-train fails before the progress bar
+    store = ModelStore(settings.models_dir)
+    with Progress(
+        TextColumn("[bold]{task.fields[model]}[/]"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+    ) as bar:
+        task_id: TaskID = bar.add_task("starting", total=None, model=model)
+
+        def report(task: str, completed: float, total: float | None) -> None:
+            bar.update(task_id, description=task, completed=completed, total=total)
+
+        record = train_model(model, data, store=store, n_train=n_train, progress=report)
+        bar.update(task_id, description="saved", completed=1, total=1)
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(
+        f"trained {record.name} on {record.n_train:,} images of {record.dataset} "
+        f"in {record.train_seconds:.1f} s"
+    )
+    out.print(f"saved: {store.directory / record.file}")
+    out.print(f"next: mnistlab evaluate {record.name}")
+
+
+def evaluate(
+    model: ModelArgument,
+    dataset: DatasetOption = "mnist",
+    as_json: JsonOption = False,
+    data_dir: DataDirOption = None,
+    cache_dir: CacheDirOption = None,
+    models_dir: ModelsDirOption = None,
+    source: SourceOption = "auto",
+) -> None:
+    """Evaluate a trained MODEL on the 10,000 test images and record the results.
+
+    Prints test accuracy, error count, the confusion matrix, precision and
+    recall per digit, and prediction time (whole test set, one image). The
+    results go into the model's record, where `mnistlab leaderboard` reads them.
+    """
+    from mnistlab.models.evaluation import evaluate_model
+    from mnistlab.models.store import ModelStore
+
+    settings = build_settings(data_dir, cache_dir, models_dir)
+    store = ModelStore(settings.models_dir)
+    console = Console(stderr=True, highlight=False)
+    started = time.perf_counter()
+    trained = store.load(model)
+    load_seconds = time.perf_counter() - started
+    data = load_with_progress(
+        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
+    )
+    with console.status(f"predicting {len(data.X_test):,} test images with {model}"):
+        result = evaluate_model(trained, data)
+    store.update_metrics(model, result.as_metrics())
+    out = Console(highlight=False, soft_wrap=True)
+    if as_json:
+        payload = {"model": model, "load_seconds": round(load_seconds, 3), **result.as_metrics()}
+        out.print_json(json.dumps(payload))
+        return
+    out.print(
+        f"{model}: test accuracy {_percent(result.test_accuracy)} "
+        f"({result.n_errors} errors in {result.n_test:,})"
+    )
+    out.print(
+        f"prediction: {result.predict_seconds_batch:.2f} s for the test set, "
+        f"{result.predict_ms_single:.1f} ms for one image (model loaded in {load_seconds:.1f} s)"
+    )
+    matrix = Table(title="confusion matrix (rows: true digit, columns: predicted)")
+    matrix.add_column("", style="bold")
+    for digit in range(10):
+        matrix.add_column(str(digit), justify="right")
+    for digit, row in enumerate(result.confusion):
+        matrix.add_row(str(digit), *(str(v) for v in row))
+    out.print(matrix)
+    per_class = Table(title="per digit")
+    for name in ("digit", "precision", "recall", "f1"):
+        per_class.add_column(name, justify="right")
+    for digit in range(10):
+        per_class.add_row(
+            str(digit),
+            _percent(result.precision[digit]),
+            _percent(result.recall[digit]),
+            _percent(result.f1[digit]),
+        )
+    out.print(per_class)
+
+
+def models(
+    as_json: JsonOption = False,
+    models_dir: ModelsDirOption = None,
+) -> None:
+    """List the models there are: which are trained, where, when and on what data."""
+    from mnistlab.models.store import ModelStore
+
+    store = ModelStore(build_settings(None, None, models_dir).models_dir)
+    trained = {record.name: record for record in store.records()}
+    out = Console(highlight=False, soft_wrap=True)
+    if as_json:
+        rows = []
+        for spec in MODELS:
+            record = trained.get(spec.name)
+            row: dict[str, object] = {"name": spec.name, "summary": spec.summary}
+            row["trained"] = record is not None
+            if record is not None:
+                row["file"] = str(store.directory / record.file)
+                row.update(
+                    {
+                        key: getattr(record, key)
+                        for key in ("created", "dataset", "data_checksum", "n_train", "sha256")
+                    }
+                )
+                row["test_accuracy"] = record.test_accuracy
+            rows.append(row)
+        out.print_json(json.dumps({"models_dir": str(store.directory), "models": rows}))
+        return
+    table = Table(title=f"models ({store.directory})")
+    for name in ("model", "trained", "data", "accuracy", "file", "what it is"):
+        table.add_column(name)
+    for spec in MODELS:
+        record = trained.get(spec.name)
+        if record is None:
+            table.add_row(spec.name, "not trained", "", "", "", spec.summary)
+            continue
+        table.add_row(
+            spec.name,
+            record.created,
+            f"{record.dataset} {record.data_checksum[:12]}… ({record.n_train:,} images)",
+            _percent(record.test_accuracy),
+            str(store.directory / record.file),
+            spec.summary,
+        )
+    out.print(table)
+
+
+def leaderboard_command(
+    as_json: JsonOption = False,
+    models_dir: ModelsDirOption = None,
+) -> None:
+    """Rank the trained models by test accuracy, with error count and timings."""
+    from mnistlab.models.leaderboard import leaderboard
+    from mnistlab.models.store import ModelStore
+
+    store = ModelStore(build_settings(None, None, models_dir).models_dir)
+    rows = leaderboard(store)
+    out = Console(highlight=False, soft_wrap=True)
+    if as_json:
+        out.print_json(json.dumps([row.as_dict() for row in rows]))
+        return
+    if not rows:
+        out.print(f"no trained model in {store.directory}; start with: mnistlab train knn-tuned")
+        return
+    table = Table(title="leaderboard (10,000 test images)")
+    for name in ("#", "model", "accuracy", "errors", "train s", "test set s", "one image ms"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for row in rows:
+        table.add_row(
+            str(row.rank) if row.rank else "—",
+            row.name,
+            _percent(row.test_accuracy),
+            _number(row.n_errors, "d"),
+            f"{row.train_seconds:.1f}",
+            _number(row.predict_seconds_batch, ".2f"),
+            _number(row.predict_ms_single, ".1f"),
+        )
+    out.print(table)
+    if any(row.rank is None for row in rows):
+        out.print("models marked — are not evaluated yet: mnistlab evaluate MODEL")

@@ -1,0 +1,313 @@
+"""Trained models on disk: a model file beside a JSON metadata record that pins it.
+
+Layout of the models directory::
+
+    knn-shift.json                 the record: settings, data checksum, metrics, versions,
+                                   and the name and SHA-256 of the model file
+    knn-shift-3f9a1c2b7d4e.skops   the model file, named after its own checksum
+
+The record is the commit point. Saving writes the model file under its
+checksum name, then replaces the record with ``os.replace``; only then is the
+previous model file removed. A crash at any moment leaves either the old
+record with its old file or the new record with its new file, never a record
+pointing at half a file. Loading checks the record, the versions and the
+file's SHA-256 before the family's loader sees a byte of it, and the loaders
+themselves never execute code (skops with an allow-list, ``torch.load`` with
+``weights_only=True``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mnistlab.errors import ModelFileError, ModelNotTrainedError
+from mnistlab.models.base import DigitClassifier
+from mnistlab.models.registry import MODEL_NAMES, get_model_spec
+from mnistlab.models.versions import incompatible_versions
+
+logger = logging.getLogger(__name__)
+
+RECORD_FORMAT = 1
+SUGGESTED_FIRST_MODEL = "knn-deskew"
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """The metadata record of one trained model.
+
+    Attributes
+    ----------
+    name, family : str
+        The registry entry and its family.
+    settings : dict
+        What it was trained with, the seed included.
+    dataset, data_checksum : str
+        The data set it was trained on and that data's checksum.
+    n_train : int
+        How many training images it saw.
+    file, sha256 : str
+        The model file's name (in the models directory) and its SHA-256.
+    created : str
+        When training finished (ISO 8601, UTC).
+    train_seconds : float
+        Wall time of training.
+    versions : dict
+        Library versions it was made with.
+    metrics : dict
+        Test metrics, filled in by ``evaluate`` (empty until then).
+    """
+
+    name: str
+    family: str
+    settings: dict[str, Any]
+    dataset: str
+    data_checksum: str
+    n_train: int
+    file: str
+    sha256: str
+    created: str
+    train_seconds: float
+    versions: dict[str, str]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    format: int = RECORD_FORMAT
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """The recorded test accuracy, or ``None`` before evaluation."""
+        value = self.metrics.get("test_accuracy")
+        return float(value) if isinstance(value, int | float) else None
+
+    def to_json(self) -> str:
+        """Return the record as indented JSON."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, source: Path) -> ModelRecord:
+        """Parse and check a record; ``ModelFileError`` for anything that is not one of ours."""
+        try:
+            raw = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelFileError(f"{source} is not a model record (bad JSON: {exc})") from None
+        if not isinstance(raw, dict):
+            raise ModelFileError(f"{source} is not a model record (not a JSON object)")
+        if raw.get("format") != RECORD_FORMAT:
+            raise ModelFileError(
+                f"{source} has record format {raw.get('format')!r}, this mnistlab reads "
+                f"format {RECORD_FORMAT}; train the model again with: "
+                f"mnistlab train {raw.get('name', 'NAME')}"
+            )
+        names = {f for f in cls.__dataclass_fields__}
+        missing = sorted(names - set(raw))
+        if missing:
+            raise ModelFileError(f"{source} is not a complete model record (missing {missing})")
+        try:
+            record = cls(**{k: raw[k] for k in names})
+        except TypeError as exc:
+            raise ModelFileError(f"{source} is not a model record ({exc})") from None
+        if not isinstance(record.file, str) or Path(record.file).name != record.file:
+            raise ModelFileError(f"{source} names a model file outside its directory")
+        return record
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A loaded, verified model and its record."""
+
+    record: ModelRecord
+    classifier: DigitClassifier
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """The registry name of the model."""
+        return self.record.name
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class ModelStore:
+    """The directory of trained models.
+
+    Parameters
+    ----------
+    directory : Path
+        Where records and model files live; created on the first save.
+
+    Example
+    -------
+    >>> store = ModelStore(settings.models_dir)          # doctest: +SKIP
+    >>> store.load(store.default_name()).classifier      # doctest: +SKIP
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def record_path(self, name: str) -> Path:
+        """Where the record of model ``name`` lives."""
+        return self.directory / f"{get_model_spec(name).name}.json"
+
+    def save(self, classifier: DigitClassifier, record: ModelRecord) -> ModelRecord:
+        """Write ``classifier`` with the family's ``save`` and commit ``record`` for it.
+
+        The ``file`` and ``sha256`` of ``record`` are filled in here.
+        """
+        spec = get_model_spec(record.name)
+        family = spec.family_module()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            dir=self.directory, prefix=f".{spec.name}.", suffix=family.FILE_SUFFIX
+        )
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            family.save(classifier, tmp)
+            sha = file_sha256(tmp)
+            final = self.directory / f"{spec.name}-{sha[:12]}{family.FILE_SUFFIX}"
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        previous = self._read_record_or_none(spec.name)
+        record = replace(record, file=final.name, sha256=sha)
+        _write_atomic(self.record_path(spec.name), record.to_json())
+        if previous is not None and previous.file != final.name:
+            (self.directory / previous.file).unlink(missing_ok=True)
+        return record
+
+    def update_metrics(self, name: str, metrics: Mapping[str, Any]) -> ModelRecord:
+        """Replace the test metrics of a trained model's record."""
+        record = replace(self.record(name), metrics=dict(metrics))
+        _write_atomic(self.record_path(name), record.to_json())
+        return record
+
+    def record(self, name: str) -> ModelRecord:
+        """Return the record of a trained model.
+
+        Raises
+        ------
+        ModelNotTrainedError
+            If the model has not been trained into this directory.
+        ModelFileError
+            If the record is damaged or from another format.
+        """
+        path = self.record_path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ModelNotTrainedError(
+                f"model {name!r} is not trained yet (looked in {self.directory}); "
+                f"train it with: mnistlab train {name}"
+            ) from None
+        record = ModelRecord.from_json(text, source=path)
+        if record.name != name:
+            raise ModelFileError(f"{path} holds a record of {record.name!r}, not {name!r}")
+        return record
+
+    def _read_record_or_none(self, name: str) -> ModelRecord | None:
+        try:
+            return self.record(name)
+        except (ModelNotTrainedError, ModelFileError):
+            return None
+
+    def records(self) -> list[ModelRecord]:
+        """Return the records of every trained model, in registry order.
+
+        Damaged records are skipped with a warning; ``load`` reports them in full.
+        """
+        found = []
+        for name in MODEL_NAMES:
+            if not self.record_path(name).exists():
+                continue
+            try:
+                found.append(self.record(name))
+            except ModelFileError as exc:
+                logger.warning("skipping a damaged model record: %s", exc)
+        return found
+
+    def default_name(self) -> str:
+        """Return the model to use when none is named: the most accurate, else the newest.
+
+        Raises
+        ------
+        ModelNotTrainedError
+            If no model is trained.
+        """
+        records = self.records()
+        if not records:
+            raise ModelNotTrainedError(
+                f"no trained model in {self.directory}; train one with: "
+                f"mnistlab train {SUGGESTED_FIRST_MODEL}"
+            )
+        evaluated = [r for r in records if r.test_accuracy is not None]
+        if evaluated:
+            return max(evaluated, key=lambda r: (r.test_accuracy, r.created)).name
+        return max(records, key=lambda r: r.created).name
+
+    def load(self, name: str) -> TrainedModel:
+        """Load a trained model after checking its record, versions and checksum.
+
+        Raises
+        ------
+        ModelNotTrainedError
+            If it is not trained.
+        ModelFileError
+            If the record or file is damaged, tampered with, foreign, or made by
+            library versions this installation cannot read.
+        """
+        record = self.record(name)
+        spec = get_model_spec(name)
+        if record.family != spec.family:
+            raise ModelFileError(
+                f"the record of {name!r} is for family {record.family!r}, not {spec.family!r}; "
+                f"train it again with: mnistlab train {name}"
+            )
+        problems = incompatible_versions(record.versions, family=spec.family)
+        if problems:
+            raise ModelFileError(
+                f"model {name!r} was made with {problems}; train it again with: "
+                f"mnistlab train {name}"
+            )
+        path = self.directory / record.file
+        if not path.is_file():
+            raise ModelFileError(
+                f"the model file {path} is missing; train it again with: mnistlab train {name}"
+            )
+        actual = file_sha256(path)
+        if actual != record.sha256:
+            raise ModelFileError(
+                f"{path} does not match its record (SHA-256 {actual[:12]}…, recorded "
+                f"{record.sha256[:12]}…): it was changed or damaged; "
+                f"train it again with: mnistlab train {name}"
+            )
+        classifier = spec.family_module().load(path, record.settings)
+        return TrainedModel(record=record, classifier=classifier, path=path)

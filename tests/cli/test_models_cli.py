@@ -1,0 +1,114 @@
+"""``mnistlab train | evaluate | models | leaderboard`` in-process, and once for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mnistlab.cli.app import EXIT_USER_ERROR, app, run
+from mnistlab.config import Settings
+from mnistlab.data import Dataset
+
+runner = CliRunner()
+
+
+def dirs(settings: Settings, models: Path) -> list[str]:
+    args = ["--cache-dir", str(settings.cache_dir), "--models-dir", str(models)]
+    if settings.data_dir is not None:
+        args += ["--data-dir", str(settings.data_dir)]
+    return args
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), terminal_width=200)
+    return result.exit_code, result.output
+
+
+def test_train_evaluate_list_and_rank(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    code, out = invoke("train", "knn-tuned", "--n-train", "3000", *dirs(settings, models))
+    assert code == 0, out
+    assert "trained knn-tuned on 3,000 images of mnist" in out
+    assert "next: mnistlab evaluate knn-tuned" in out
+
+    code, out = invoke("evaluate", "knn-tuned", "--json", *dirs(settings, models))
+    assert code == 0, out
+    doc = json.loads(out[out.index("{") :])
+    assert doc["model"] == "knn-tuned" and doc["n_test"] == 10_000
+    assert 0.85 < doc["test_accuracy"] < 0.97
+    expected_errors = round(10_000 * (1 - doc["test_accuracy"]))
+    assert doc["n_errors"] == len(doc["misclassified"]) == expected_errors
+    assert len(doc["confusion"]) == 10 and len(doc["precision"]) == 10
+
+    code, out = invoke("evaluate", "knn-tuned", *dirs(settings, models))
+    assert code == 0, out
+    assert "confusion matrix" in out and "per digit" in out and "ms for one image" in out
+
+    code, out = invoke("models", "--json", "--models-dir", str(models))
+    assert code == 0, out
+    listed = {m["name"]: m for m in json.loads(out)["models"]}
+    assert listed["knn-tuned"]["trained"] and listed["knn-tuned"]["n_train"] == 3000
+    assert listed["knn-tuned"]["data_checksum"] == mnist.checksum
+    assert not listed["cnn"]["trained"]
+
+    code, out = invoke("leaderboard", "--json", "--models-dir", str(models))
+    assert code == 0, out
+    rows = json.loads(out)
+    assert [(r["rank"], r["name"]) for r in rows] == [(1, "knn-tuned")]
+    assert rows[0]["test_accuracy"] == doc["test_accuracy"]
+
+    code, out = invoke("leaderboard", "--models-dir", str(models))
+    assert code == 0 and "knn-tuned" in out and "leaderboard" in out
+
+
+def test_models_lists_every_registry_entry(tmp_path: Path) -> None:
+    code, out = invoke("models", "--models-dir", str(tmp_path))
+    assert code == 0, out
+    for name in ("knn-tuned", "knn-shift", "knn-deskew", "svc-rbf", "cnn", "ensemble"):
+        assert name in out
+    assert "not trained" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "knn-nope"], "no model called 'knn-nope'; choose one of: knn-tuned"),
+        (["evaluate", "knn-shift"], "model 'knn-shift' is not trained yet"),
+        (["train", "knn-tuned", "--n-train", "0"], "n_train must be between 1 and 60000"),
+    ],
+)
+def test_user_mistakes_are_one_line(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+    message: str,
+) -> None:  # fmt: skip
+    code = run([*args, *dirs(settings, tmp_path / "models")])
+    err = capsys.readouterr().err
+    assert code == EXIT_USER_ERROR
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_leaderboard_of_nothing_says_how_to_start(tmp_path: Path) -> None:
+    code, out = invoke("leaderboard", "--models-dir", str(tmp_path))
+    assert code == 0 and "mnistlab train" in out
+
+
+@pytest.mark.slow
+def test_train_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mnistlab", "train", "knn-tuned", "--n-train", "1000",
+         *dirs(settings, models)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "saved:" in done.stdout
+    record = json.loads((models / "knn-tuned.json").read_text())
+    assert record["n_train"] == 1000 and (models / record["file"]).is_file()
