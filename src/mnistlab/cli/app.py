@@ -16,7 +16,7 @@ EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="mnistlab",
-    help="The classic MNIST classification study: data, study, report.",
+    help="The classic MNIST classification study, and models past it: data, study, report, models.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -41,7 +41,7 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """The classic MNIST classification study: data, study, report."""
+    """The classic MNIST classification study, and models past it: data, study, report, models."""
     _state["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -51,10 +51,19 @@ def root(
 
 def _register_commands() -> None:
     import mnistlab.cli.data as data_commands
+    import mnistlab.cli.models as model_commands
+    import mnistlab.cli.predict as predict_commands
+    import mnistlab.cli.serve as serve_commands
     import mnistlab.cli.study as study_commands
 
     app.add_typer(data_commands.app, name="data")
     app.command(name="study")(study_commands.study)
+    app.command(name="train")(model_commands.train)
+    app.command(name="evaluate")(model_commands.evaluate)
+    app.command(name="models")(model_commands.models)
+    app.command(name="leaderboard")(model_commands.leaderboard_command)
+    app.command(name="predict")(predict_commands.predict)
+    app.command(name="serve")(serve_commands.serve)
 
 
 _register_commands()

@@ -1,0 +1,159 @@
+"""``mnistlab serve``: the draw-a-digit web page and its JSON API.
+
+The command loads one model from the store, once (the most accurate trained
+model unless ``--model`` names another), builds the app with
+:func:`mnistlab.web.app.create_app` and runs it under uvicorn on loopback
+unless told otherwise. Before any model is trained it stops with one line that
+says how to train one. Example::
+
+    mnistlab serve --port 8000 --model knn-deskew
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from mnistlab.cli.options import ModelsDirOption, build_settings
+from mnistlab.config import MODELS_DIR_ENV
+from mnistlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host",
+        help="Address to listen on. The default is this machine only; 0.0.0.0 opens it "
+        "to the network (no authentication: only on a network you trust).",
+    ),
+]
+PortOption = Annotated[int, typer.Option("--port", help="TCP port to listen on.", min=0, max=65535)]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Server processes, each with its own copy of the model: more answer more "
+        "requests at once on more CPU cores, at the cost of memory.",
+        min=1,
+        max=64,
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="A trained model's name (see `mnistlab models`); default: the most accurate one.",
+        show_default=False,
+    ),
+]
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Open the listening socket, or say in one line why it cannot be opened.
+
+    Binding here rather than inside uvicorn turns "address already in use" into
+    a clear error with exit code 2 instead of a log line and a bare exit.
+
+    Raises
+    ------
+    ConfigError
+        If the address cannot be resolved or the port is taken or not allowed.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host!r}: {exc.strerror}; check --host") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+# How the parent tells its worker processes which model to load (see worker_app).
+WORKER_MODEL_ENV = "MNISTLAB_SERVE_MODEL"
+
+
+def worker_app() -> FastAPI:
+    """Build the app in a worker process of ``serve --workers N``.
+
+    uvicorn starts each worker afresh and imports this factory; the parent has
+    already checked that the model loads, and passes its name and directory in
+    the environment, the only channel to a newly started process.
+    """
+    from mnistlab.models.store import ModelStore
+    from mnistlab.web.app import create_app
+
+    settings = build_settings(None, None, None)
+    store = ModelStore(settings.models_dir)
+    return create_app(model=store.load(os.environ[WORKER_MODEL_ENV]), store=store)
+
+
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    model: ModelOption = None,
+    models_dir: ModelsDirOption = None,
+    workers: WorkersOption = 1,
+) -> None:
+    """Serve the page to draw or upload a digit and see the model's prediction.
+
+    Serves the drawing page at http://HOST:PORT/, /api/predict for programs
+    and /docs for the API. The model is loaded once, at start (once in each
+    worker process with --workers); Ctrl-C stops.
+    """
+    try:
+        import uvicorn
+        from uvicorn.supervisors import Multiprocess
+
+        from mnistlab.web.app import create_app
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"the web app needs {exc.name!r}; install it with: pip install 'mnistlab[web]'"
+        ) from None
+    from mnistlab.models.store import ModelStore
+
+    settings = build_settings(None, None, models_dir)
+    store = ModelStore(settings.models_dir)
+    name = model if model is not None else store.default_name()
+    trained = store.load(name)  # a model that cannot load stops here, before any worker starts
+    sock = listen(host, port)
+    bound_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    Console(stderr=True, highlight=False).print(
+        f"Serving model {name} on http://{shown_host}:{bound_port}/ "
+        "(API docs at /docs; Ctrl-C to stop)",
+        markup=False,
+    )
+    with sock:
+        if workers == 1:
+            app = create_app(model=trained, store=store)
+            config = uvicorn.Config(app, host=host, port=bound_port, log_level="warning")
+            uvicorn.Server(config).run(sockets=[sock])
+            return
+        del trained  # each worker loads its own copy
+        os.environ[WORKER_MODEL_ENV] = name
+        os.environ[MODELS_DIR_ENV] = str(settings.models_dir)
+        config = uvicorn.Config(
+            "mnistlab.cli.serve:worker_app",
+            factory=True,
+            host=host,
+            port=bound_port,
+            workers=workers,
+            log_level="warning",
+        )
+        Multiprocess(config, sockets=[sock]).run()

@@ -1,0 +1,109 @@
+"""``mnistlab serve``: its one-line errors, and the real command serving on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mnistlab.cli.app import run
+from mnistlab.config import Settings
+from mnistlab.data import Dataset
+from tests.web.servers import digit_png, trained_model
+
+
+def test_no_trained_model_says_how_to_train_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["serve", "--models-dir", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no trained model in" in err and "mnistlab train" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_model_that_is_not_trained_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["serve", "--model", "svc-rbf", "--models-dir", str(tmp_path)])
+    assert code == 2
+    assert "mnistlab train svc-rbf" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_line(
+    mnist: Dataset, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trained_model(mnist, settings)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code = run(["serve", "--port", str(port), "--models-dir", str(settings.models_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_command_serves_the_default_model_until_interrupted(
+    mnist: Dataset, settings: Settings, workers: int
+) -> None:
+    trained_model(mnist, settings)
+    port = _free_port()
+    env = {**os.environ, "MNISTLAB_MODELS_DIR": str(settings.models_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mnistlab", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                health = json.loads(conn.getresponse().read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert health == {"status": "ok", "model": "knn-tuned", "version": health["version"]}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(
+            "POST",
+            "/api/predict",
+            body=digit_png(mnist.X_test[0]),
+            headers={"Content-Type": "image/png"},
+        )
+        assert json.loads(conn.getresponse().read())["digit"] == 7
+        if workers > 1:  # every worker loaded the model and answers
+            for _ in range(10):
+                conn.request("GET", "/healthz")
+                assert json.loads(conn.getresponse().read())["model"] == "knn-tuned"
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
+            assert len(children.split()) >= workers
+        conn.request("GET", "/")
+        assert conn.getresponse().read().startswith(b"<!doctype html>")
+        conn.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode in (0, 130)
+    assert f"Serving model knn-tuned on http://127.0.0.1:{port}/" in err.decode()
+    assert b"Traceback" not in err
