@@ -7,10 +7,7 @@ line with exit code 2.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +20,7 @@ from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption
 from mnistlab.data import check_arrays, get_dataset_spec
 from mnistlab.errors import ConfigError
+from mnistlab.files import atomic_write
 
 __all__ = ["app"]
 
@@ -117,15 +115,8 @@ def _save_png(picture: np.ndarray, out: Path, title: str) -> None:
     figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so an interrupted run leaves no half PNG.
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format="png")
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(out, suffix=".png") as handle:
+        figure.savefig(handle, format="png")
 
 
 @app.command()

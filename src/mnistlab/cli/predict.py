@@ -10,10 +10,7 @@ or unusable model is an error for the root app: one line, exit code 2.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +24,7 @@ from rich.table import Table
 
 from mnistlab.cli.options import ModelsDirOption, build_settings
 from mnistlab.errors import ConfigError, ImageInputError, UnknownDatasetError
+from mnistlab.files import atomic_write
 from mnistlab.models.registry import MODEL_NAMES
 
 EXIT_SOME_IMAGES_FAILED = 1
@@ -188,15 +186,8 @@ def _save_digit(
     while target in taken:
         target = directory / f"{source.stem}-28x28-{counter}.png"
         counter += 1
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            Image.fromarray(digit).save(handle, "PNG")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(target) as handle:
+        Image.fromarray(digit).save(handle, "PNG")
     return target
 
 

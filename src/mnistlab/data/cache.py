@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import numpy as np
 from mnistlab.data.registry import DatasetSpec
 from mnistlab.data.verify import verify_arrays
 from mnistlab.errors import DataFormatError, DataIntegrityError, DataSourceError
+from mnistlab.files import atomic_write
 
 __all__ = ["CacheEntry", "DatasetCache"]
 
@@ -104,24 +103,15 @@ class DatasetCache:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.path(spec)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                # allow_pickle=False: only plain arrays may ever be written, or read.
-                np.savez_compressed(
-                    out,
-                    allow_pickle=False,
-                    images=images,
-                    labels=labels,
-                    source=np.array(str(source)),
-                )
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
+        with atomic_write(path) as out:
+            # allow_pickle=False: only plain arrays may ever be written, or read.
+            np.savez_compressed(
+                out,
+                allow_pickle=False,
+                images=images,
+                labels=labels,
+                source=np.array(str(source)),
+            )
         return path
 
 

@@ -45,10 +45,7 @@ error into ``ModelFileError``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -67,6 +64,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from mnistlab.errors import ConfigError, ModelFileError
+from mnistlab.files import atomic_write
 from mnistlab.knn import FastKNeighborsClassifier
 from mnistlab.models.base import N_CLASSES, DigitClassifier
 from mnistlab.models.transforms import (
@@ -347,20 +345,10 @@ def save(model: DigitClassifier, path: Path) -> None:
     import skops.io
 
     _check_model(model, source="the model to save")
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # Level 1: pixel rows compress about 4x at once; higher levels
-            # gain a few percent for several times the time.
-            skops.io.dump(model, f, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        # Level 1: pixel rows compress about 4x at once; higher levels
+        # gain a few percent for several times the time.
+        skops.io.dump(model, f, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
 def load(path: Path, settings: Mapping[str, Any]) -> DigitClassifier:

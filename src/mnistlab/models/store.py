@@ -18,7 +18,6 @@ themselves never execute code (skops with an allow-list, ``torch.load`` with
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mnistlab.errors import ModelFileError, ModelNotTrainedError
+from mnistlab.files import atomic_write
 from mnistlab.models.base import DigitClassifier
 from mnistlab.models.registry import MODEL_NAMES, get_model_spec
 from mnistlab.models.versions import incompatible_versions
@@ -142,17 +142,8 @@ def file_sha256(path: Path) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
 
 
 class ModelStore:
