@@ -190,23 +190,23 @@ def models(
             rows.append(row)
         out.print_json(json.dumps({"models_dir": str(store.directory), "models": rows}))
         return
-    table = Table(title=f"models ({store.directory})")
-    for name in ("model", "trained", "data", "accuracy", "file", "what it is"):
-        table.add_column(name)
+    table = Table(title="models")
+    for name in ("model", "trained", "images", "accuracy", "what it is"):
+        table.add_column(name, overflow="fold")
     for spec in MODELS:
         record = trained.get(spec.name)
         if record is None:
-            table.add_row(spec.name, "not trained", "", "", "", spec.summary)
+            table.add_row(spec.name, "not trained", "", "", spec.summary)
             continue
         table.add_row(
             spec.name,
-            record.created,
-            f"{record.dataset} {record.data_checksum[:12]}… ({record.n_train:,} images)",
+            record.created.replace("T", " ")[:16],
+            f"{record.n_train:,}",
             _percent(record.test_accuracy),
-            str(store.directory / record.file),
             spec.summary,
         )
     out.print(table)
+    out.print(f"in {store.directory} (files, data checksums: mnistlab models --json)")
 
 
 def leaderboard_command(

@@ -96,7 +96,9 @@ def leaderboard_table(rows: Sequence[LeaderboardRow]) -> str:
         )
         body.append(f'<tr title="{html.escape(row.summary)}">{tds}</tr>')
     return (
-        '<table class="leaderboard"><caption>Leaderboard: the 10,000 test images</caption>'
+        # "matrix wide" lays the step out with the gallery below the table, full width.
+        '<table class="leaderboard matrix wide">'
+        "<caption>Leaderboard: the 10,000 test images</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
