@@ -15,7 +15,13 @@ import torch
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ModelFileError
 from mnistlab.models import cnn, ensemble
-from mnistlab.models.cnn import TrainingConfig, network_probabilities, validation_split
+from mnistlab.models.augment import affine_matrices, warp
+from mnistlab.models.cnn import (
+    TrainingConfig,
+    network_probabilities,
+    predict_tensor,
+    validation_split,
+)
 from mnistlab.models.registry import get_model_spec
 
 TINY = {
@@ -52,10 +58,31 @@ def test_members_differ_and_the_ensemble_is_their_mean(
     queries = mnist.X_test[:500]
     members = [network_probabilities(net, queries) for net in model.networks]
     assert not np.array_equal(members[0], members[1])
+    plain = ensemble.EnsembleClassifier(model.networks, views=[(0.0, 1.0)], threads=1)
+    np.testing.assert_allclose(plain.predict_proba(queries), np.mean(members, axis=0), rtol=1e-12)
+
+
+def test_each_member_reads_every_view(
+    trained: tuple[ensemble.EnsembleClassifier, Progress], mnist: Dataset
+) -> None:
+    model, _ = trained
+    assert model.views == ensemble.DEFAULT_VIEWS
+    queries = mnist.X_test[:300]
+    x = torch.from_numpy(queries.astype(np.float32) / 255).view(-1, 1, 28, 28)
+    expected = np.zeros((300, 10))
+    for degrees, scale in model.views:
+        theta = affine_matrices(
+            torch.full((300,), degrees), torch.full((300,), scale), torch.zeros(300, 2)
+        )
+        for net in model.networks:
+            expected += predict_tensor(net, warp(x, theta)).numpy()
+    expected /= len(model.views) * len(model.networks)
     proba = model.predict_proba(queries)
-    np.testing.assert_allclose(proba, np.mean(members, axis=0), rtol=1e-12)
-    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba, expected, atol=1e-6)
+    assert proba.dtype == np.float64 and proba.shape == (300, 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    # One image alone gets the same answer as in a batch.
+    np.testing.assert_allclose(model.predict_proba(queries[:1]), proba[:1], atol=1e-6)
 
 
 def test_progress_runs_over_all_members(
@@ -99,9 +126,20 @@ def test_save_then_load_predicts_identically(
     np.testing.assert_array_equal(loaded.predict_proba(queries), model.predict_proba(queries))
 
 
-def test_bad_member_count_is_refused(mnist: Dataset) -> None:
-    with pytest.raises(ConfigError, match="'members' must be an int from 1 to 64"):
-        ensemble.train({"members": 0}, mnist.X_train[:100], mnist.y_train[:100], Progress())
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"members": 0}, "'members' must be an int from 1 to 64"),
+        ({"views": []}, r"'views' must be 1 to 16 \[degrees, scale\] pairs"),
+        ({"views": [[0, 1], [90, 1]]}, r"\|degrees\| <= 45"),
+        ({"views": [[0, 1, 2]]}, "pairs"),
+    ],
+)
+def test_bad_ensemble_settings_are_refused(
+    mnist: Dataset, changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        ensemble.train(changes, mnist.X_train[:100], mnist.y_train[:100], Progress())
 
 
 class RunsCode:
@@ -143,6 +181,13 @@ def test_foreign_empty_and_tampered_files_are_refused(
 
     ensemble.save(model, path)
     payload = torch.load(path, weights_only=True)
+    payload["views"] = [[0.0, float("nan")]]
+    torch.save(payload, path)
+    with pytest.raises(ModelFileError, match="its views must be"):
+        ensemble.load(path, TINY)
+
+    ensemble.save(model, path)
+    payload = torch.load(path, weights_only=True)
     payload["members"][2]["state_dict"]["features.0.weight"] = torch.zeros(8, 1, 5, 5)
     torch.save(payload, path)
     with pytest.raises(ModelFileError, match=r"wrong tensor 'features\.0\.weight'"):
@@ -153,5 +198,6 @@ def test_the_registry_settings_are_complete() -> None:
     settings = dict(get_model_spec("ensemble").settings)
     members = settings.pop("members")
     assert isinstance(members, int) and members > 1
+    assert ensemble.check_views(settings.pop("views"), what="views") == ensemble.DEFAULT_VIEWS
     assert {f.name for f in fields(TrainingConfig)} == set(settings)
     TrainingConfig.from_settings(settings)

@@ -1,19 +1,26 @@
-"""Several convolutional networks voting on probabilities.
+"""Several convolutional networks voting on probabilities, each over several views.
 
 Each member is a ``DigitNet`` (``cnn.py``) trained with its own seed — its own
 initial weights, dropout, batch order and augmentation — and its own held-out
 validation slice: member ``k`` holds out the ``k``-th slice of one seeded
 permutation of the training images, so the members disagree where a single
-network is unsure, and together they learn from every training image. The
-ensemble's probabilities are the mean of the members' probabilities.
+network is unsure, and together they learn from every training image.
 
-The file is one ``torch.save`` of plain values and tensors (a list of the
-members' architectures and weights), read back with ``weights_only=True`` and
-checked member by member like a single CNN file.
+Each member also reads every image in a few *views*: the image itself and
+copies turned or scaled a little (by default ±8° and ±8%), the kind of change
+it learned to ignore from augmentation. The ensemble's probabilities are the
+mean over members and views. On the members' own held-out slices (30,000
+images none of them trained on), these views cut the errors of single members
+from 130 to 112; that, not the test set, is how they were chosen.
+
+The file is one ``torch.save`` of plain values and tensors (the views and a
+list of the members' architectures and weights), read back with
+``weights_only=True`` and checked member by member like a single CNN file.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ import torch
 from numpy.typing import NDArray
 
 from mnistlab.errors import ConfigError, ModelFileError
+from mnistlab.models.augment import affine_matrices, warp
 from mnistlab.models.cnn import (
     FILE_VERSION,
     DigitNet,
@@ -31,8 +39,9 @@ from mnistlab.models.cnn import (
     fit_network,
     network_from_payload,
     network_payload,
-    network_probabilities,
+    predict_tensor,
     read_payload,
+    to_tensor,
     torch_runtime,
 )
 from mnistlab.progress import ProgressCallback
@@ -41,17 +50,48 @@ __all__ = ["FILE_SUFFIX", "EnsembleClassifier", "load", "save", "train"]
 
 FILE_SUFFIX = ".pt"
 FILE_FORMAT = "mnistlab-cnn-ensemble"
+IDENTITY_VIEW = (0.0, 1.0)
+DEFAULT_VIEWS = (IDENTITY_VIEW, (8.0, 1.0), (-8.0, 1.0), (0.0, 1.08), (0.0, 0.92))
 _MAX_MEMBERS = 64
+_MAX_VIEWS = 16
+_CHUNK = 200  # images per prediction pass; times the views, a batch of about 1,000
+
+
+def check_views(raw: Any, *, what: str) -> tuple[tuple[float, float], ...]:
+    """Return views as (degrees, scale) pairs; raise ``ValueError`` naming ``what`` if not.
+
+    A view turns an image by ``degrees`` (|degrees| <= 45) and scales it by
+    ``scale`` (0.5 to 2) about its centre.
+    """
+    pairs = []
+    if isinstance(raw, list | tuple) and 1 <= len(raw) <= _MAX_VIEWS:
+        for view in raw:
+            if not (isinstance(view, list | tuple) and len(view) == 2):
+                break
+            degrees, scale = view
+            if not all(isinstance(v, int | float) and math.isfinite(v) for v in view):
+                break
+            if abs(degrees) > 45 or not 0.5 <= scale <= 2.0:
+                break
+            pairs.append((float(degrees), float(scale)))
+    if not pairs or len(pairs) != len(raw):
+        raise ValueError(
+            f"{what} must be 1 to {_MAX_VIEWS} [degrees, scale] pairs with |degrees| <= 45 "
+            f"and scale from 0.5 to 2, got {raw!r}"
+        )
+    return tuple(pairs)
 
 
 class EnsembleClassifier:
-    """Networks whose mean probability is the prediction.
+    """Networks whose mean probability over a few views of each image is the prediction.
 
     Parameters
     ----------
     networks : sequence of DigitNet
+    views : sequence of (degrees, scale)
+        How each image is turned and scaled before each network reads it.
     threads : int
-        The torch thread count they were trained with (kept in the file).
+        The torch thread count the networks were trained with (kept in the file).
     validation_accuracy : list of float or None
         Each member's accuracy on its held-out slice, when known.
     """
@@ -60,30 +100,56 @@ class EnsembleClassifier:
         self,
         networks: Sequence[DigitNet],
         *,
+        views: Sequence[tuple[float, float]] = DEFAULT_VIEWS,
         threads: int,
         validation_accuracy: Sequence[float | None] = (),
     ) -> None:
         if not networks:
             raise ValueError("an ensemble needs at least one network")
         self.networks = [net.eval() for net in networks]
+        self.views = check_views(list(views), what="views")
         self.threads = threads
         self.validation_accuracy = list(validation_accuracy)
 
+    def _view_batch(self, x: torch.Tensor) -> torch.Tensor:
+        """Stack the views of images ``x`` (n, 1, 28, 28): shape (views * n, 1, 28, 28)."""
+        n, stacked = len(x), []
+        for degrees, scale in self.views:
+            if (degrees, scale) == IDENTITY_VIEW:
+                stacked.append(x)
+                continue
+            theta = affine_matrices(
+                torch.full((n,), degrees), torch.full((n,), scale), torch.zeros(n, 2)
+            )
+            stacked.append(warp(x, theta))
+        return torch.cat(stacked)
+
     def predict_proba(self, images: NDArray[np.uint8]) -> NDArray[np.float64]:
-        """Return the members' mean class probabilities, shape (n, 10)."""
-        arr = check_images(images)
-        total = network_probabilities(self.networks[0], arr)
-        for network in self.networks[1:]:
-            total += network_probabilities(network, arr)
-        return total / len(self.networks)
+        """Return the mean class probabilities over members and views, shape (n, 10)."""
+        x = to_tensor(check_images(images))
+        out = torch.zeros((len(x), 10), dtype=torch.float64)
+        for start in range(0, len(x), _CHUNK):
+            chunk = x[start : start + _CHUNK]
+            views = self._view_batch(chunk)
+            for network in self.networks:
+                proba = predict_tensor(network, views).view(len(self.views), len(chunk), -1)
+                out[start : start + len(chunk)] += proba.mean(dim=0)
+        result: NDArray[np.float64] = (out / len(self.networks)).numpy()
+        return result
 
 
-def _split_settings(settings: Mapping[str, Any]) -> tuple[int, TrainingConfig]:
+def _split_settings(
+    settings: Mapping[str, Any],
+) -> tuple[int, tuple[tuple[float, float], ...], TrainingConfig]:
     member_settings = dict(settings)
     members = member_settings.pop("members", 5)
     if not isinstance(members, int) or not 1 <= members <= _MAX_MEMBERS:
         raise ConfigError(f"ensemble 'members' must be an int from 1 to {_MAX_MEMBERS}")
-    return members, TrainingConfig.from_settings(member_settings)
+    try:
+        views = check_views(member_settings.pop("views", DEFAULT_VIEWS), what="ensemble 'views'")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return members, views, TrainingConfig.from_settings(member_settings)
 
 
 def _member_progress(progress: ProgressCallback, k: int, members: int) -> ProgressCallback:
@@ -108,7 +174,8 @@ def train(
     Parameters
     ----------
     settings : mapping
-        ``members`` (how many networks, default 5) and the keys of
+        ``members`` (how many networks, default 5), ``views`` (``[degrees,
+        scale]`` pairs, default ``DEFAULT_VIEWS``) and the keys of
         ``cnn.TrainingConfig``, which every member shares except that member
         ``k`` uses seed ``seed + k`` and holds out validation slice ``k``.
     images : ndarray of uint8, shape (n, 784)
@@ -132,7 +199,7 @@ def train(
     -------
     >>> model = train({"members": 2}, X[:2000], y[:2000], ignore_progress)  # doctest: +SKIP
     """
-    members, config = _split_settings(settings)
+    members, views, config = _split_settings(settings)
     networks: list[DigitNet] = []
     accuracies: list[float | None] = []
     with torch_runtime(config.threads):
@@ -148,7 +215,9 @@ def train(
             )
             networks.append(network)
             accuracies.append(accuracy)
-    return EnsembleClassifier(networks, threads=config.threads, validation_accuracy=accuracies)
+    return EnsembleClassifier(
+        networks, views=views, threads=config.threads, validation_accuracy=accuracies
+    )
 
 
 def save(model: EnsembleClassifier, path: Path) -> None:
@@ -160,6 +229,7 @@ def save(model: EnsembleClassifier, path: Path) -> None:
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
             "threads": model.threads,
+            "views": [list(view) for view in model.views],
             "members": [network_payload(net) for net in model.networks],
         },
         path,
@@ -167,12 +237,19 @@ def save(model: EnsembleClassifier, path: Path) -> None:
 
 
 def load(path: Path, settings: Mapping[str, Any]) -> EnsembleClassifier:
-    """Read a file written by ``save``; ``ModelFileError`` for anything else."""
+    """Read a file written by ``save``; ``ModelFileError`` for anything else.
+
+    The file itself holds the views and says how to rebuild each network.
+    """
     payload = read_payload(path, file_format=FILE_FORMAT)
     members, threads = payload.get("members"), payload.get("threads")
     if not isinstance(members, list) or not 1 <= len(members) <= _MAX_MEMBERS:
         raise ModelFileError(f"{path} holds no list of ensemble members; train the model again")
     if not isinstance(threads, int) or threads < 1:
         raise ModelFileError(f"{path} has no valid thread count; train the model again")
+    try:
+        views = check_views(payload.get("views"), what="its views")
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}; train the model again") from None
     networks = [network_from_payload(member, source=path) for member in members]
-    return EnsembleClassifier(networks, threads=threads)
+    return EnsembleClassifier(networks, views=views, threads=threads)

@@ -75,6 +75,7 @@ _CNN: Mapping[str, Any] = {
     "width": 32,
     "hidden": 256,
     "dropout": 0.3,
+    "epochs": 15,
     "batch_size": 128,
     "max_lr": 0.05,
     "weight_decay": 5e-4,
@@ -125,15 +126,20 @@ MODELS: tuple[ModelSpec, ...] = (
     ),
     ModelSpec(
         "cnn",
-        "convolutional network (PyTorch, CPU): 4 conv layers, 30 epochs of moved digits",
+        "convolutional network (PyTorch, CPU): 4 conv layers, 15 epochs of moved digits",
         "cnn",
-        {**_CNN, "epochs": 30},
+        _CNN,
     ),
     ModelSpec(
         "ensemble",
-        "6 convolutional networks (15 epochs each, own seeds) averaging probabilities",
+        "5 convolutional networks, each reading 5 views of a digit, averaging probabilities",
         "ensemble",
-        {**_CNN, "members": 6, "epochs": 15},
+        {
+            **_CNN,
+            "members": 5,
+            # [degrees, scale]: the digit itself, turned ±8°, scaled ±8%.
+            "views": [[0.0, 1.0], [8.0, 1.0], [-8.0, 1.0], [0.0, 1.08], [0.0, 0.92]],
+        },
     ),
 )
 
