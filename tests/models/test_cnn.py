@@ -250,3 +250,14 @@ def test_the_registry_settings_are_complete_training_configs() -> None:
     # Every setting is spelled out, so the metadata record holds all of them.
     assert {f.name for f in fields(config)} == set(settings)
     assert set(settings["augmentation"]) == set(config.augmentation.to_dict())
+
+
+@pytest.mark.parametrize("module", ["mnistlab.models.cnn", "mnistlab.models.ensemble"])
+def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(module: str) -> None:
+    code = f"import os, {module}; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert ours.stdout.strip() == "PASSIVE", ours.stderr
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert theirs.stdout.strip() == "ACTIVE", theirs.stderr
