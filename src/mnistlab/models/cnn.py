@@ -77,7 +77,7 @@ ARCHITECTURE_VERSION = 1
 # Mean and standard deviation of MNIST training pixels scaled to [0, 1].
 _PIXEL_MEAN, _PIXEL_STD = 0.1307, 0.3081
 _PREDICT_BATCH = 1000
-_SMALL_BATCH = 64  # fewer images than this are predicted on one thread
+SMALL_BATCH = 64  # fewer images than this are predicted on one thread
 _PROGRESS_EVERY = 10  # steps between progress reports
 
 
@@ -247,7 +247,7 @@ def predict_tensor(network: nn.Module, x: torch.Tensor) -> torch.Tensor:
     out = torch.empty((len(x), N_CLASSES), dtype=torch.float64)
     # A few images gain nothing from a second thread, and on a busy CPU the
     # threads' waits for each other make one image take 100 ms instead of 0.5 ms.
-    threads = 1 if len(x) < _SMALL_BATCH else torch.get_num_threads()
+    threads = 1 if len(x) < SMALL_BATCH else torch.get_num_threads()
     # no_grad, not inference_mode: the latter hit a slow path for single images.
     with torch_threads(threads), torch.no_grad():
         for start in range(0, len(x), _PREDICT_BATCH):
