@@ -1,7 +1,7 @@
 """Load ``mnistlab serve`` on loopback: throughput and latency of ``POST /api/predict``.
 
 The server is the real command (``python -m mnistlab serve``) in its own
-process, with the default model of the models directory unless ``--model``
+process, with the model it serves by default unless ``--model``
 names one. The load is ``--requests`` predictions (2,000) sent by
 ``--concurrency`` clients (16) over keep-alive connections, each a real MNIST
 test digit sent the way the page sends a drawing: its 280×280 pad scaled to a
@@ -196,6 +196,15 @@ def run_load(
     return LoadResult(name, len(latencies), errors[0], wrong[0], seconds, latencies)
 
 
+def served_model(models_dir: Path) -> str:
+    """The model ``mnistlab serve`` serves when none is named."""
+    from mnistlab.cli.serve import LIVE_MAX_MS
+    from mnistlab.models.leaderboard import best_within
+    from mnistlab.models.store import ModelStore
+
+    return best_within(ModelStore(models_dir), LIVE_MAX_MS)
+
+
 def serve_plain(models_dir: Path, model: str | None, port: int) -> None:
     """The peer: FastAPI's plain way, predicting inside the ``async def`` endpoint."""
     import uvicorn
@@ -203,8 +212,7 @@ def serve_plain(models_dir: Path, model: str | None, port: int) -> None:
     from mnistlab.models.store import ModelStore
     from mnistlab.preprocess import preprocess
 
-    store = ModelStore(models_dir)
-    trained = store.load(model or store.default_name())
+    trained = ModelStore(models_dir).load(model or served_model(models_dir))
     app = FastAPI()
 
     @app.get("/healthz")
@@ -264,12 +272,17 @@ def measure(
         )
         return replace(result, server_cpu_s=cpu_seconds(process.pid) - cpu_before)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by ``start_server``: SIGTERM, then SIGKILL after 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def main() -> int:
@@ -281,7 +294,7 @@ def main() -> int:
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="default: mnistlab's models directory"
     )
-    parser.add_argument("--model", default=None, help="default: the store's default model")
+    parser.add_argument("--model", default=None, help="default: the one `mnistlab serve` picks")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
@@ -300,9 +313,8 @@ def main() -> int:
 
     from mnistlab.models.store import ModelStore
 
-    store = ModelStore(args.models_dir)
-    name = args.model or store.default_name()
-    record = store.record(name)
+    name = args.model or served_model(args.models_dir)
+    record = ModelStore(args.models_dir).record(name)
     bodies, labels = canvas_pngs(args.data_dir, 200, args.side)
     print(
         f"model {name} ({record.family}, trained on {record.n_train:,} images); "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.files import atomic_write
+from mnistlab.files import atomic_write, replace_directory
 
 
 def test_a_finished_write_replaces_the_file(tmp_path: Path) -> None:
@@ -44,7 +47,7 @@ def test_a_full_disk_is_an_error_and_keeps_the_old_file(tmp_path: Path) -> None:
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
-        from mnistlab.files import atomic_write
+        from mnistlab.files import atomic_write, replace_directory
         try:
             with atomic_write({str(target)!r}) as f:
                 f.write(b"x" * 1_000_000)
@@ -60,3 +63,60 @@ def test_a_full_disk_is_an_error_and_keeps_the_old_file(tmp_path: Path) -> None:
     assert "refused: File too large" in done.stdout
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_a_written_file_gets_the_mode_the_umask_gives(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "a.bin") as f:
+            f.write(b"x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "a.bin").stat().st_mode) == 0o644
+
+
+def test_a_refused_write_names_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.bin"
+    with pytest.raises(OSError, match="No space left") as caught, atomic_write(target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _report(directory: Path, text: str) -> Path:
+    directory.mkdir()
+    (directory / "index.html").write_text(text)
+    return directory
+
+
+def test_a_directory_is_replaced_whole(tmp_path: Path) -> None:
+    target = _report(tmp_path / "report", "old")
+    replace_directory(_report(tmp_path / ".new", "new"), target)
+    assert (target / "index.html").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    replace_directory(_report(tmp_path / ".newer", "newer"), tmp_path / "absent")
+    assert (tmp_path / "absent" / "index.html").read_text() == "newer"
+
+
+def test_an_interrupted_replacement_puts_the_old_directory_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _report(tmp_path / "report", "old")
+    new = _report(tmp_path / ".new", "new")
+    renames = []
+    real_replace = os.replace
+
+    def interrupted(src: Path, dst: Path) -> None:
+        # Ctrl-C at the worst instant: the old directory is aside, the new one not yet in.
+        renames.append((Path(src).name, Path(dst).name))
+        if len(renames) == 3:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr("mnistlab.files.os.replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        replace_directory(new, target)
+    assert renames[:2] == [(".new", "report"), ("report", renames[1][1])]
+    assert (target / "index.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".new", "report"]

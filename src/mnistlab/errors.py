@@ -50,3 +50,7 @@ class ModelNotTrainedError(MnistlabError, LookupError):
 
 class ModelFileError(MnistlabError, ValueError):
     """A model file that must not be loaded: tampered, foreign, damaged or from another version."""
+
+
+class ClusterError(MnistlabError, RuntimeError):
+    """The Dask cluster running the work failed: workers lost for good, or the scheduler gone."""

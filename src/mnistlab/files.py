@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import secrets
+import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
+
+__all__ = ["DISK_FULL_ERRNOS", "atomic_write", "replace_directory"]
+
+#: What a full disk looks like: no space left, over the file-size limit, over the quota.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+# Processes that replace the same directory at once take turns; past this many
+# turns something keeps replacing it faster than it can be written.
+_MAX_REPLACE_TRIES = 100
+
+
+def _hidden_name(target: Path, label: str) -> Path:
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{label}")
+
+
+def _create_beside(target: Path, suffix: str) -> tuple[int, Path]:
+    # Like tempfile.mkstemp, but with mode 0o666 so that the umask, not 0o600,
+    # decides who may read the finished file, as for any file the user writes.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(_MAX_REPLACE_TRIES):
+        name = _hidden_name(target, suffix)
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target))
 
 
 @contextmanager
@@ -18,7 +46,8 @@ def atomic_write(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Itera
     the same directory (so the final rename stays on one file system, where it
     is atomic), then renamed onto ``path``. If anything fails or is
     interrupted, the temporary file is removed and ``path`` is untouched:
-    readers see the old file or the new one, never a part.
+    readers see the old file or the new one, never a part. A full disk is
+    reported as the ``OSError`` it is, naming ``path``.
 
     Parameters
     ----------
@@ -27,19 +56,86 @@ def atomic_write(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Itera
     suffix : str, default ".tmp"
         Suffix of the temporary name (some writers choose a format by suffix).
 
+    Raises
+    ------
+    OSError
+        When the system refuses the write; for a full disk (``ENOSPC``,
+        ``EFBIG``, ``EDQUOT``) its ``filename`` is ``path``.
+
     Example
     -------
     >>> with atomic_write(tmp_path / "a.bin") as f:  # doctest: +SKIP
     ...     f.write(b"all or nothing")
     """
     target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    fd, tmp = _create_beside(target, suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS and exc.filename is None:
+            # A failed write() names no file; say which one could not be written.
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
+
+
+def replace_directory(new: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Put the directory ``new`` in the place of ``target`` by renames, then delete the old one.
+
+    The previous ``target`` is renamed aside (to a hidden name beside it) and
+    ``new`` renamed in; both live in the same directory, where renames are
+    atomic, so ``target`` always holds one complete directory, except for the
+    instant between the two renames. If that fails or is interrupted, the
+    previous directory is put back. Processes that replace the same ``target``
+    at the same time take turns: each succeeds, and the last one's directory
+    stays.
+
+    Parameters
+    ----------
+    new : path-like
+        A complete directory in the same parent directory as ``target``.
+    target : path-like
+        The directory to replace; it need not exist.
+
+    Raises
+    ------
+    OSError
+        If a rename fails (``target`` is a file, the directory is read-only),
+        or others replaced ``target`` a hundred times in a row meanwhile.
+
+    Example
+    -------
+    >>> replace_directory(tmp_path / ".report.new", tmp_path / "report")  # doctest: +SKIP
+    """
+    new, target = Path(new), Path(target)
+    set_aside: list[Path] = []
+    try:
+        for _ in range(_MAX_REPLACE_TRIES):
+            try:
+                os.replace(new, target)  # succeeds if target is gone (or an empty directory)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            old = _hidden_name(target, ".old")
+            set_aside.append(old)  # first, so that an interrupt cannot lose it
+            try:
+                os.replace(target, old)
+            except FileNotFoundError:  # another process has just moved it aside
+                set_aside.pop()
+        else:
+            raise OSError(errno.EBUSY, "other processes keep replacing it", str(target))
+    except BaseException:
+        previous = next((old for old in reversed(set_aside) if old.exists()), None)
+        if previous is not None and not target.exists():
+            with suppress(OSError):
+                os.replace(previous, target)
+        for old in set_aside:
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    for old in set_aside:
+        shutil.rmtree(old, ignore_errors=True)

@@ -34,7 +34,7 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0, result.output
     for option in ("--dataset", "--steps", "--out", "--no-cache", "--positive-class",
                    "--class-pair", "--target-precision", "--n-jobs", "--data-dir",
-                   "--cache-dir", "--source"):  # fmt: skip
+                   "--cache-dir", "--source", "--scheduler"):  # fmt: skip
         assert option in result.output
     assert "Run the classification study" in result.output
 

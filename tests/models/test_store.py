@@ -12,7 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ModelFileError, ModelNotTrainedError, UnknownModelError
 from mnistlab.models.evaluation import evaluate_model
-from mnistlab.models.leaderboard import leaderboard
+from mnistlab.models.leaderboard import best_within, leaderboard
 from mnistlab.models.store import ModelStore
 from mnistlab.models.training import train_model
 
@@ -64,7 +64,7 @@ def test_retraining_replaces_the_file_and_leaves_nothing_behind(
     trained_store: ModelStore, mnist: Dataset
 ) -> None:
     train_model("knn-tuned", mnist, store=trained_store, n_train=N_TRAIN // 2)
-    files = sorted(p.name for p in trained_store.directory.iterdir())
+    files = sorted(p.name for p in trained_store.directory.iterdir() if p.suffix != ".lock")
     assert files == sorted(["knn-tuned.json", trained_store.record("knn-tuned").file])
 
 
@@ -155,3 +155,14 @@ def test_evaluation_is_recorded_and_ranks_the_default(
     assert [(r.rank, r.name, r.n_errors) for r in rows] == [(1, "knn-tuned", result.n_errors)]
     assert trained_store.record("knn-tuned").test_accuracy == result.test_accuracy
     trained_store.load("knn-tuned")  # metrics live in the record, the file is still verified
+
+
+def test_serving_picks_the_most_accurate_model_that_is_fast_enough(
+    trained_store: ModelStore, mnist: Dataset
+) -> None:
+    train_model("knn-deskew", mnist, store=trained_store, n_train=N_TRAIN)
+    trained_store.update_metrics("knn-deskew", {"test_accuracy": 0.99, "predict_ms_single": 5.0})
+    trained_store.update_metrics("knn-tuned", {"test_accuracy": 0.97, "predict_ms_single": 0.5})
+    assert best_within(trained_store, 2.0) == "knn-tuned"
+    assert best_within(trained_store, 5.0) == "knn-deskew"
+    assert best_within(trained_store, 0.1) == trained_store.default_name() == "knn-deskew"

@@ -124,29 +124,6 @@ def test_interrupt_while_writing_leaves_nothing_half_written(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_swap_puts_the_old_report_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    old, new = tmp_path / "report", tmp_path / ".report.tmp-x"
-    old.mkdir()
-    (old / "index.html").write_text("old")
-    new.mkdir()
-    (new / "index.html").write_text("new")
-    real_replace = writer_module.os.replace
-    calls: list[object] = []
-
-    def replace(src, dst):  # type: ignore[no-untyped-def]
-        calls.append(src)
-        if len(calls) == 2:  # the new report moving in
-            raise OSError("disk gone")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(writer_module.os, "replace", replace)
-    with pytest.raises(OSError, match="disk gone"):
-        writer_module._swap(new, old)
-    assert (old / "index.html").read_text() == "old"
-
-
 def test_parent_that_is_a_file_is_a_config_error(
     small_results: StudyResults, small_data: StudyData, tmp_path: Path
 ) -> None:

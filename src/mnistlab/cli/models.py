@@ -22,6 +22,7 @@ from mnistlab.cli.options import (
     DataDirOption,
     DatasetOption,
     ModelsDirOption,
+    SchedulerOption,
     build_settings,
 )
 from mnistlab.models.registry import MODEL_NAMES, MODELS
@@ -55,19 +56,31 @@ def train(
     cache_dir: CacheDirOption = None,
     models_dir: ModelsDirOption = None,
     source: SourceOption = "auto",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Train MODEL on the training images and save it with its metadata record.
 
     Shows a progress bar with the current step (for networks: epoch, loss and
     validation accuracy). Test images are not used; run `mnistlab evaluate
     MODEL` next. Interrupting (Ctrl-C) keeps the previously saved model intact.
+    With --scheduler, the ensemble's members (one Dask task each) or svc-rbf's
+    calibration folds run on Dask; the model is the same.
     """
     from mnistlab.models.registry import get_model_spec
     from mnistlab.models.store import ModelStore
-    from mnistlab.models.training import train_model, training_size
+    from mnistlab.models.training import (
+        check_scheduler_use,
+        local_workers,
+        parallel_work,
+        train_model,
+        training_size,
+    )
+    from mnistlab.scheduling import LOCAL, dask_engine, parse_scheduler
 
     spec = get_model_spec(model)
     spec.family_module()  # a missing optional extra fails here, before data loading
+    scheduler = parse_scheduler(scheduler)
+    check_scheduler_use(model, scheduler)
     settings = build_settings(data_dir, cache_dir, models_dir)
     console = Console(stderr=True, highlight=False)
     data = load_with_progress(
@@ -83,17 +96,28 @@ def train(
         TextColumn("{task.description}"),
         console=console,
     ) as bar:
-        task_id: TaskID = bar.add_task("starting", total=None, model=model)
+        starting = "starting" if scheduler is None else "start Dask"
+        if scheduler not in (None, LOCAL):
+            starting = f"connect to {scheduler}"
+        task_id: TaskID = bar.add_task(starting, total=None, model=model)
 
         def report(task: str, completed: float, total: float | None) -> None:
             bar.update(task_id, description=task, completed=completed, total=total)
 
-        record = train_model(model, data, store=store, n_train=n_train, progress=report)
+        with dask_engine(scheduler, n_workers=local_workers(model)) as engine:
+            if scheduler is not None:
+                console.print(
+                    f"work runs on: {engine.description} ({parallel_work(model)})", soft_wrap=True
+                )
+            record = train_model(
+                model, data, store=store, n_train=n_train, progress=report, engine=engine
+            )
         bar.update(task_id, description="saved", completed=1, total=1)
     out = Console(highlight=False, soft_wrap=True)
+    where = "" if scheduler is None else f" on {engine.description}"
     out.print(
         f"trained {record.name} on {record.n_train:,} images of {record.dataset} "
-        f"in {record.train_seconds:.1f} s"
+        f"in {record.train_seconds:.1f} s{where}"
     )
     out.print(f"saved: {store.directory / record.file}")
     out.print(f"next: mnistlab evaluate {record.name}")

@@ -33,6 +33,18 @@ ModelsDirOption = Annotated[
         show_default=False,
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help=(
+            "Run the parallel work on Dask: 'local' (a LocalCluster on this machine, stopped "
+            "after) or tcp://HOST:PORT of a running 'dask scheduler'. Same results. "
+            "Default: this machine's processes."
+        ),
+        show_default=False,
+    ),
+]
 DatasetOption = Annotated[
     str,
     typer.Option("--dataset", "-d", help="Data set name: mnist, fashion-mnist, ..."),

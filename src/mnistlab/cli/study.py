@@ -10,6 +10,10 @@ study on the first rows only; it is hidden from ``--help`` because its numbers
 are not the chapter's. Example::
 
     mnistlab study --steps look,binary --limit 3000,500 --out /tmp/report
+
+``--scheduler local`` runs the parallel fits on a Dask LocalCluster, and
+``--scheduler tcp://HOST:PORT`` on a running Dask cluster (docs/scaling.md);
+the numbers, and so the cache, are the same wherever they ran.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from mnistlab.cli.options import (
     DataDirOption,
     DatasetOption,
     ModelsDirOption,
+    SchedulerOption,
     build_settings,
 )
 from mnistlab.errors import ConfigError
@@ -165,8 +170,13 @@ def study(
     ] = 0.9,
     n_jobs: Annotated[
         int | None,
-        typer.Option("--n-jobs", help="Worker processes (default: all CPUs).", show_default=False),
+        typer.Option(
+            "--n-jobs",
+            help="Worker processes, or workers of --scheduler local (default: all CPUs).",
+            show_default=False,
+        ),
     ] = None,
+    scheduler: SchedulerOption = None,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
     models_dir: ModelsDirOption = None,
@@ -191,6 +201,7 @@ def study(
     from mnistlab.models.store import ModelStore
     from mnistlab.report import write_report
     from mnistlab.report.ladder import LadderReport
+    from mnistlab.scheduling import LOCAL, dask_engine, parse_scheduler
     from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
 
     started = time.perf_counter()
@@ -199,6 +210,12 @@ def study(
     sizes = parse_pair(limit, "--limit")
     if sizes is not None and min(sizes) < 1:
         raise ConfigError(f"--limit: both sizes must be at least 1; got {limit!r}")
+    scheduler = parse_scheduler(scheduler)
+    if scheduler not in (None, LOCAL) and n_jobs is not None:
+        raise ConfigError(
+            f"--n-jobs sizes this machine's processes or a LocalCluster; the cluster at "
+            f"{scheduler} has the workers its 'dask worker' commands started: drop --n-jobs"
+        )
     # StudySettings validates the values and raises ConfigError with the reason.
     study_settings = StudySettings(
         positive_class=positive_class,
@@ -232,14 +249,19 @@ def study(
             else:
                 bar.advance(task)
 
-        results = run_study(
-            data,
-            study_settings,
-            steps=wanted,
-            cache_dir=settings.cache_dir,
-            use_cache=not no_cache,
-            progress=on_step,
-        )
+        if scheduler is not None:
+            bar.update(task, description="start Dask" if scheduler == LOCAL else "connect")
+        with dask_engine(scheduler, n_workers=n_jobs) as engine:
+            if scheduler is not None:
+                console.print(f"work runs on: {engine.description}", soft_wrap=True)
+            results = run_study(
+                data,
+                study_settings,
+                steps=wanted,
+                cache_dir=settings.cache_dir,
+                use_cache=not no_cache,
+                progress=on_step,
+            )
         bar.update(task, description="report", step_started=time.monotonic())
         # A shortened test set (--limit) has no room for the models' test-set mistakes.
         ladder = (
@@ -247,7 +269,7 @@ def study(
             if sizes is None
             else None
         )
-        index = write_report(results, data, out, source=ds.source, ladder=ladder)
+        index = write_report(results, data, out, source=ds.source, ladder=ladder, engine=engine)
         bar.update(task, description="done", step_started=None)
 
     elapsed = time.perf_counter() - started

@@ -46,19 +46,19 @@ error into ``ModelFileError``.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA
 from sklearn.exceptions import InconsistentVersionWarning
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
@@ -93,6 +93,14 @@ FILE_SUFFIX = ".skops"
 
 _REQUIRED = {"knn": {"n_neighbors", "weights"}, "svc": {"features", "n_components", "C", "gamma"}}
 _OPTIONAL = {"knn": {"kind", "shift", "deskew"}, "svc": {"kind", "deskew", "calibration_folds"}}
+
+# What an archive may expand to. The largest model, knn-shift on all 60,000
+# images, unpacks to about 240 MB, its schema to about 20 kB.
+_SCHEMA = "schema.json"
+_MAX_SCHEMA_BYTES = 16 << 20
+_MAX_UNPACKED_BYTES = 4 << 30
+# Deflate turns at most 258 bytes into one ~2-bit code: no member expands more.
+_MAX_DEFLATE_RATIO = 1032
 
 SVC_GRID: Mapping[str, list[Any]] = {
     "pca__n_components": [50, 100, 150],
@@ -377,8 +385,11 @@ def load(path: Path, settings: Mapping[str, Any]) -> DigitClassifier:
     kind = _check_settings(settings)
     what = f"the model file {path}"
     try:
+        _check_archive(Path(path), what)
         named = _types_named_in(Path(path))
         untrusted = skops.io.get_untrusted_types(file=path)
+    except ModelFileError:
+        raise
     except OSError as exc:
         raise ModelFileError(f"cannot read {what} ({exc.strerror or exc})") from None
     except Exception as exc:
@@ -406,10 +417,66 @@ def load(path: Path, settings: Mapping[str, Any]) -> DigitClassifier:
     return model
 
 
+def _check_archive(path: Path, what: str) -> None:
+    """Refuse an archive that would expand or allocate more than it holds, before skops reads it.
+
+    skops reads each member whole and numpy allocates each array as its
+    ``.npy`` header says, so a few kilobytes could ask for terabytes. The
+    zip's directory declares every member's size and each array's header its
+    shape: both are checked against each other and against what deflate can
+    produce from the member's compressed bytes, reading only the headers.
+    """
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        if _SCHEMA not in archive.namelist():
+            raise ModelFileError(f"{what} is not a readable skops archive (no {_SCHEMA} in it)")
+        for info in archive.infolist():
+            size, packed = info.file_size, info.compress_size
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise ModelFileError(f"{what} uses a compression mnistlab does not write")
+            limit = (
+                packed if info.compress_type == zipfile.ZIP_STORED else _MAX_DEFLATE_RATIO * packed
+            )
+            if size > limit + 64 or (info.filename == _SCHEMA and size > _MAX_SCHEMA_BYTES):
+                raise ModelFileError(
+                    f"{what}: member {info.filename[:60]!r} expands to {size:,} bytes from "
+                    f"{packed:,}; it is damaged or hostile: delete it and train the model again"
+                )
+            total += size
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    _check_array_header(member, size, what)
+    if total > _MAX_UNPACKED_BYTES:
+        raise ModelFileError(
+            f"{what} expands to {total:,} bytes, more than any mnistlab model "
+            f"({_MAX_UNPACKED_BYTES:,}); delete it and train the model again"
+        )
+
+
+def _check_array_header(member: IO[bytes], size: int, what: str) -> None:
+    """Refuse an ``.npy`` member whose header declares other than the bytes it holds."""
+    version = np.lib.format.read_magic(member)
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read_header(member)
+    if dtype.hasobject:
+        raise ModelFileError(f"{what} holds an array of Python objects (a pickle); delete it")
+    needed = math.prod(shape) * dtype.itemsize
+    held = size - member.tell()
+    if needed != held:
+        raise ModelFileError(
+            f"{what} declares an array of {shape} {dtype} ({needed:,} bytes) in a member "
+            f"holding {held:,}; it is damaged: delete it and train the model again"
+        )
+
+
 def _types_named_in(path: Path) -> set[str]:
     """Return every "module.class" that the archive's schema names, reading JSON only."""
     with zipfile.ZipFile(path) as archive:
-        schema = json.loads(archive.read("schema.json"))
+        schema = json.loads(archive.read(_SCHEMA))
     return {f"{node['__module__']}.{node['__class__']}" for node in _nodes(schema)}
 
 
@@ -446,6 +513,14 @@ def _check_model(model: Any, *, source: str, kind: str | None = None) -> None:
         raise ModelFileError(f"{source} does not predict the ten digits 0–9; train it again")
 
 
+# search_svc's keys (steps of build_svc's pipeline) -> the registry's setting names.
+_SVC_GRID_KEYS: Mapping[str, str] = {
+    "pca__n_components": "n_components",
+    "svc__C": "C",
+    "svc__gamma": "gamma",
+}
+
+
 @dataclass(frozen=True)
 class SvcSearch:
     """The result of ``search_svc``.
@@ -479,17 +554,20 @@ def search_svc(
 ) -> SvcSearch:
     """Cross-validate the PCA → SVC grid on a stratified subset of training images.
 
-    The features (``settings``' deskewing and HOG or pixels) are computed once;
-    they have no fitted state, so no fold sees another's images through them.
+    The search that chose ``svc-rbf``'s settings, in its original spelling;
+    :func:`mnistlab.models.tuning.search_grid` does the work (and
+    ``mnistlab tune svc-rbf`` runs such searches on Dask too). The features
+    (``settings``' deskewing and HOG or pixels) are computed once; they have
+    no fitted state, so no fold sees another's images through them.
 
     Parameters
     ----------
     images, labels : ndarray
         Training images (uint8, (n, 784)) and digits. Never the test set.
     settings : mapping
-        ``svc`` settings; their feature steps and seed are used.
+        ``svc`` settings; their feature steps are used.
     grid : mapping
-        Parameter lists for ``GridSearchCV`` (keys ``pca__…``, ``svc__…``).
+        Parameter lists with keys ``pca__n_components``, ``svc__C``, ``svc__gamma``.
     n_subset : int, default=20_000
         Size of the stratified subset (all images if larger than ``n``).
     folds : int, default=3
@@ -502,22 +580,29 @@ def search_svc(
     Returns
     -------
     SvcSearch
+
+    Raises
+    ------
+    ConfigError
+        For a grid key other than those three.
     """
-    _check_settings(settings)
-    y = _check_training_data(images, labels)
-    if n_subset < len(y):
-        chosen, _ = train_test_split(
-            np.arange(len(y)), train_size=n_subset, stratify=y, random_state=seed
-        )
-        images, y = images[np.sort(chosen)], y[np.sort(chosen)]
-    features = Pipeline(_feature_steps(settings)).fit_transform(images)
-    search = GridSearchCV(
-        build_svc(settings), dict(grid), cv=StratifiedKFold(folds), n_jobs=n_jobs, refit=False
-    ).fit(features, y)
-    res = search.cv_results_
-    order = np.argsort(-res["mean_test_score"], kind="stable")
-    rows = [
-        (res["params"][i], float(res["mean_test_score"][i]), float(res["std_test_score"][i]))
-        for i in order
+    from mnistlab.models.tuning import search_grid, stratified_subset
+
+    unknown = sorted(set(grid) - set(_SVC_GRID_KEYS))
+    if unknown:
+        raise ConfigError(f"svc grid keys {unknown} unknown; use {', '.join(_SVC_GRID_KEYS)}")
+    rows = stratified_subset(np.asarray(labels), n_subset, seed)
+    found = search_grid(
+        settings,
+        images[rows],
+        np.asarray(labels)[rows],
+        grid={_SVC_GRID_KEYS[key]: tuple(values) for key, values in grid.items()},
+        folds=folds,
+        n_jobs=n_jobs,
+    )
+    spelled = {name: key for key, name in _SVC_GRID_KEYS.items()}
+    results = [
+        ({spelled[name]: value for name, value in row.settings.items()}, row.mean, row.std)
+        for row in found
     ]
-    return SvcSearch(dict(rows[0][0]), rows[0][1], rows)
+    return SvcSearch(dict(results[0][0]), results[0][1], results)

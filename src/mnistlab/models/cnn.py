@@ -502,8 +502,11 @@ def network_from_payload(payload: Any, *, source: Path) -> DigitNet:
         and 0.0 <= dropout < 1.0
     ):
         raise ModelFileError(f"{source} has an impossible architecture {arch}; train again")
-    network = DigitNet(width, hidden, dropout)
-    expected = network.state_dict()
+    # Built first on the meta device (shapes, no memory): the file must hold
+    # every weight of the network it declares before that network is allocated,
+    # so a few bytes declaring the largest architecture cannot cost 270 MB.
+    with torch.device("meta"):
+        expected = DigitNet(width, hidden, dropout).state_dict()
     if not isinstance(state, dict) or set(state) != set(expected):
         raise ModelFileError(f"{source} has weights that do not fit the network; train again")
     for key, tensor in expected.items():
@@ -516,8 +519,25 @@ def network_from_payload(payload: Any, *, source: Path) -> DigitNet:
             raise ModelFileError(f"{source} has a wrong tensor {key!r}; train the model again")
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise ModelFileError(f"{source} has non-finite weights in {key!r}; train again")
+        if key.endswith("running_var") and bool((got < 0).any()):
+            raise ModelFileError(f"{source} has negative variances in {key!r}; train again")
+    network = DigitNet(width, hidden, dropout)
     network.load_state_dict(state, strict=True)
-    return network.eval()
+    network.eval()
+    # torch does not check the CRC of the weights it reads, so a changed byte can
+    # pass every check above as a finite weight of 1e19 that overflows to NaN on
+    # every image (found by fuzzing). A network that cannot answer a few plain
+    # images with finite probabilities is not one that was trained.
+    if not bool(torch.isfinite(predict_tensor(network, _probe_images())).all()):
+        raise ModelFileError(f"{source} has weights that give no valid answer; train again")
+    return network
+
+
+def _probe_images() -> torch.Tensor:
+    """Blank, full, grey and seeded-noise images (4, 1, 28, 28): what any network must answer."""
+    noise = torch.rand((1, 1, IMAGE_SIDE, IMAGE_SIDE), generator=torch.Generator().manual_seed(0))
+    plain = [torch.full((1, 1, IMAGE_SIDE, IMAGE_SIDE), value) for value in (0.0, 1.0, 0.5)]
+    return torch.cat([*plain, noise])
 
 
 def load(path: Path, settings: Mapping[str, Any]) -> CNNClassifier:

@@ -62,3 +62,27 @@ def leaderboard(store: ModelStore) -> list[LeaderboardRow]:
     return [_row(r, rank) for rank, r in enumerate(evaluated, start=1)] + [
         _row(r, None) for r in pending
     ]
+
+
+def best_within(store: ModelStore, max_single_ms: float) -> str:
+    """Return the most accurate model that classifies one image within ``max_single_ms``.
+
+    For serving people who draw: the page asks again after every stroke, so a
+    model slower than that makes everybody wait. Models not yet evaluated have
+    no time and do not count; when none qualifies, the store's default (the
+    most accurate, else the newest) is returned.
+
+    Raises
+    ------
+    ModelNotTrainedError
+        If no model is trained.
+
+    Example
+    -------
+    >>> best_within(ModelStore(settings.models_dir), 2.0)     # doctest: +SKIP
+    'cnn'
+    """
+    for row in leaderboard(store):
+        if row.predict_ms_single is not None and row.predict_ms_single <= max_single_ms:
+            return row.name
+    return store.default_name()

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from mnistlab.errors import ModelFileError, ModelNotTrainedError
 from mnistlab.files import atomic_write
 from mnistlab.models.base import DigitClassifier
@@ -37,6 +39,8 @@ from mnistlab.models.versions import incompatible_versions
 logger = logging.getLogger(__name__)
 
 RECORD_FORMAT = 1
+#: Seconds a save waits for another save of the same model (a few milliseconds each).
+LOCK_TIMEOUT = 600.0
 SUGGESTED_FIRST_MODEL = "knn-deskew"
 
 
@@ -109,13 +113,48 @@ class ModelRecord:
         missing = sorted(names - set(raw))
         if missing:
             raise ModelFileError(f"{source} is not a complete model record (missing {missing})")
-        try:
-            record = cls(**{k: raw[k] for k in names})
-        except TypeError as exc:
-            raise ModelFileError(f"{source} is not a model record ({exc})") from None
-        if not isinstance(record.file, str) or Path(record.file).name != record.file:
+        wrong = _wrong_fields(raw)
+        if wrong:
+            raise ModelFileError(
+                f"{source} is not a model record (fields of the wrong type: {wrong}); "
+                "train the model again"
+            )
+        record = cls(**{k: raw[k] for k in names})
+        if Path(record.file).name != record.file or record.file in ("", ".", ".."):
             raise ModelFileError(f"{source} names a model file outside its directory")
         return record
+
+
+# What each field of a record must hold, as ``json.loads`` gives it; a bool is
+# refused where a number is meant (JSON's true is not a count of images).
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "family": (str,),
+    "settings": (dict,),
+    "dataset": (str,),
+    "data_checksum": (str,),
+    "n_train": (int,),
+    "file": (str,),
+    "sha256": (str,),
+    "created": (str,),
+    "train_seconds": (int, float),
+    "versions": (dict,),
+    "metrics": (dict,),
+    "format": (int,),
+}
+
+
+def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def _wrong_fields(raw: dict[str, Any]) -> list[str]:
+    """The fields of a parsed record that hold a value of the wrong type."""
+    wrong = [k for k, kinds in _FIELD_TYPES.items() if not _is(raw[k], kinds)]
+    versions = raw["versions"]
+    if isinstance(versions, dict) and not all(isinstance(v, str) for v in versions.values()):
+        wrong.append("versions")  # compared part by part as version strings
+    return sorted(wrong)
 
 
 @dataclass(frozen=True)
@@ -184,21 +223,34 @@ class ModelStore:
             family.save(classifier, tmp)
             sha = file_sha256(tmp)
             final = self.directory / f"{spec.name}-{sha[:12]}{family.FILE_SUFFIX}"
-            os.replace(tmp, final)
+            record = replace(record, file=final.name, sha256=sha)
+            # Saves of one model take turns from here: each removes the file of the
+            # record it replaces, which must be the record on disk, not one that a
+            # concurrent save has just replaced.
+            with self._lock(spec.name):
+                os.replace(tmp, final)
+                previous = self._read_record_or_none(spec.name)
+                try:
+                    _write_atomic(self.record_path(spec.name), record.to_json())
+                except BaseException:
+                    if previous is None or previous.file != final.name:
+                        final.unlink(missing_ok=True)  # no record points at it
+                    raise
+                if previous is not None and previous.file != final.name:
+                    (self.directory / previous.file).unlink(missing_ok=True)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        previous = self._read_record_or_none(spec.name)
-        record = replace(record, file=final.name, sha256=sha)
-        _write_atomic(self.record_path(spec.name), record.to_json())
-        if previous is not None and previous.file != final.name:
-            (self.directory / previous.file).unlink(missing_ok=True)
         return record
+
+    def _lock(self, name: str) -> filelock.FileLock:
+        return filelock.FileLock(self.directory / f"{name}.lock", timeout=LOCK_TIMEOUT)
 
     def update_metrics(self, name: str, metrics: Mapping[str, Any]) -> ModelRecord:
         """Replace the test metrics of a trained model's record."""
-        record = replace(self.record(name), metrics=dict(metrics))
-        _write_atomic(self.record_path(name), record.to_json())
+        with self._lock(name):
+            record = replace(self.record(name), metrics=dict(metrics))
+            _write_atomic(self.record_path(name), record.to_json())
         return record
 
     def record(self, name: str) -> ModelRecord:

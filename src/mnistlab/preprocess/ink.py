@@ -188,20 +188,27 @@ def _background(grey: NDArray[np.float32]) -> NDArray[np.float32]:
     rows, cols = np.nonzero(mask)
     values = grey[mask].astype(np.float64)
     # Coordinates scaled to [-1, 1] keep the least-squares problem well conditioned.
-    y = rows / max(height - 1, 1) * 2.0 - 1.0
-    x = cols / max(width - 1, 1) * 2.0 - 1.0
+    # The fit and the plane drawn from it must use the same coordinates: a
+    # one-pixel-wide image once fitted at x = -1 and drew at x = 0, which put
+    # the "background" of a blank white column at half grey.
+    y_axis, x_axis = _axis(height), _axis(width)
+    y, x = y_axis[rows], x_axis[cols]
     design = np.column_stack([np.ones_like(x), x, y])
     keep = np.abs(values - np.median(values)) <= _spread(values)
-    coef = np.zeros(3)
+    coef: NDArray[np.floating] = np.zeros(3)
     for _ in range(2):
         if keep.sum() < 3:
             return np.full(grey.shape, np.float32(np.median(values)), dtype=np.float32)
         coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
         residual = values - design @ coef
         keep = np.abs(residual) <= _spread(residual)
-    yy = np.linspace(-1.0, 1.0, height)[:, None] if height > 1 else np.zeros((1, 1))
-    xx = np.linspace(-1.0, 1.0, width)[None, :] if width > 1 else np.zeros((1, 1))
-    return (coef[0] + coef[1] * xx + coef[2] * yy).astype(np.float32)
+    plane = coef[0] + coef[1] * x_axis[None, :] + coef[2] * y_axis[:, None]
+    return plane.astype(np.float32)
+
+
+def _axis(length: int) -> NDArray[np.float64]:
+    """Pixel positions along one side, scaled to [-1, 1] (0 for a side of one pixel)."""
+    return np.linspace(-1.0, 1.0, length) if length > 1 else np.zeros(1)
 
 
 def _spread(values: NDArray[np.float64]) -> float:

@@ -16,7 +16,6 @@ import math
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 
 from mnistlab import __version__
 from mnistlab.errors import ConfigError
+from mnistlab.files import replace_directory
 from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
 from mnistlab.report.ladder import LadderReport, draw_gallery, ladder_prose, leaderboard_table
@@ -35,6 +35,7 @@ from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
 from mnistlab.report.values import values_html
 
 if TYPE_CHECKING:
+    from mnistlab.scheduling import Engine
     from mnistlab.study.data import StudyData
     from mnistlab.study.results import FigureSpec, StepResult, StudyResults
 
@@ -108,19 +109,40 @@ def best_test_accuracy(results: StudyResults) -> float | None:
     return best
 
 
-def _settings_rows(results: StudyResults, class_names: Sequence[str]) -> dict[str, str]:
+def where_it_ran(results: StudyResults, engine: Engine) -> str:
+    """Say where the study's computations ran, for the report.
+
+    Example
+    -------
+    >>> where_it_ran(results, engine)  # doctest: +SKIP
+    'Dask LocalCluster on this machine: 2 workers, 2 threads'
+    """
+    if results.steps and all(step.cached for step in results.steps.values()):
+        return f"{engine.description}; nothing computed, every step came from the cache"
+    return engine.description
+
+
+def _settings_rows(
+    results: StudyResults, class_names: Sequence[str], engine: Engine | None
+) -> dict[str, str]:
     s = results.settings
 
     def named(c: int) -> str:
         name = str(class_names[c])
         return name if name == str(c) else f"{c} ({name})"
 
-    return {
+    rows = {
         "Positive class": named(s.positive_class),
         "Class pair": " and ".join(named(c) for c in s.class_pair),
         "Target precision": f"{s.target_precision:.0%}",
-        "Parallel jobs": "all CPUs" if s.n_jobs is None else str(s.n_jobs),
     }
+    # On a Dask cluster the workers decide the parallelism, and the
+    # description counts them; n_jobs only sized a LocalCluster.
+    if engine is None or engine.client is None:
+        rows["Parallel jobs"] = "all CPUs" if s.n_jobs is None else str(s.n_jobs)
+    if engine is not None:
+        rows["Where the work ran"] = where_it_ran(results, engine)
+    return rows
 
 
 def _save_figure(
@@ -200,6 +222,7 @@ def _write_into(
     source: str,
     progress: ProgressCallback,
     ladder: LadderReport | None,
+    engine: Engine | None,
 ) -> None:
     figures_dir = directory / "figures"
     figures_dir.mkdir()
@@ -262,6 +285,7 @@ def _write_into(
             "versions": versions,
             "total_seconds": float(results.seconds),
             "figures": figure_records,
+            **({} if engine is None else {"engine": where_it_ran(results, engine)}),
             **ladder_doc,
         }
     )
@@ -281,7 +305,7 @@ def _write_into(
         total_seconds=float(results.seconds),
         generated_at=generated_at,
         versions=versions,
-        settings=_settings_rows(results, names),
+        settings=_settings_rows(results, names, engine),
     )
     page = render_page(summary, sections)
     (directory / "index.html").write_text(page, encoding="utf-8")
@@ -300,21 +324,6 @@ def _check_target(out_dir: Path) -> None:
         )
 
 
-def _swap(new: Path, out_dir: Path) -> None:
-    old: Path | None = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(out_dir, old)
-    try:
-        os.replace(new, out_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_report(
     results: StudyResults,
     data: StudyData,
@@ -323,6 +332,7 @@ def write_report(
     source: str,
     progress: ProgressCallback | None = None,
     ladder: LadderReport | None = None,
+    engine: Engine | None = None,
 ) -> Path:
     """Write the HTML report of a study run, replacing any previous one atomically.
 
@@ -343,6 +353,10 @@ def write_report(
     ladder : LadderReport, optional
         Trained and evaluated models to show after the chapter: the
         leaderboard and the best model's mistakes.
+    engine : Engine, optional
+        The engine the study ran on (:func:`mnistlab.scheduling.dask_engine`);
+        the settings table and ``results.json`` (``"engine"``) say where the
+        work ran.
 
     Returns
     -------
@@ -357,8 +371,9 @@ def write_report(
 
     Example
     -------
-    >>> results = run_study(data, StudySettings(), steps=["look"])  # doctest: +SKIP
-    >>> write_report(results, data, "report", source="local")        # doctest: +SKIP
+    >>> with dask_engine("local") as engine:                           # doctest: +SKIP
+    ...     results = run_study(data, StudySettings(), steps=["binary"])
+    >>> write_report(results, data, "report", source="local", engine=engine)  # doctest: +SKIP
     PosixPath('report/index.html')
     """
     # Absolute, so that "." or "report/" still have a name and a parent to swap within.
@@ -381,9 +396,13 @@ def write_report(
             source=source,
             progress=progress or ignore_progress,
             ladder=ladder,
+            engine=engine,
         )
-        _swap(tmp, out)
-    except BaseException:
+        replace_directory(tmp, out)
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            # A failed write (a full disk) names no file: say which report it was.
+            raise OSError(exc.errno, exc.strerror, str(out)) from exc
         raise
     return out / "index.html"

@@ -6,6 +6,12 @@ target and renamed into place, and the JSON is written last: an interrupted
 run leaves either a whole entry or no entry, never half of one. An entry that
 fails to load is deleted with a warning and computed again, like
 scikit-learn's ``_fetch_remote`` does for a broken download.
+
+Two studies may share one cache directory at once. Reading and writing an
+entry hold the directory's lock (``cache.lock``, a few milliseconds each, never
+during a computation): without it, a reader could find an index that a writer
+has just removed, take the entry for broken and delete the writer's arrays.
+Both studies may compute the same entry; they write the same values.
 """
 
 from __future__ import annotations
@@ -13,12 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
 import numpy as np
 
+from mnistlab.errors import StudyError
 from mnistlab.files import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -56,12 +66,34 @@ class ResultCache:
     """
 
     directory: Path
+    lock_timeout: float = 300.0
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.directory / f"{key}.npz", self.directory / f"{key}.json"
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = filelock.FileLock(self.directory / "cache.lock", timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise StudyError(
+                f"another process has held the study cache {self.directory} for over "
+                f"{self.lock_timeout:.0f} s; stop it, or run with another --cache-dir"
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
     def load(self, key: str) -> CacheEntry | None:
         """Return the entry, or ``None`` if absent or broken (then it is deleted)."""
+        if not self._paths(key)[1].exists():
+            return None
+        with self._locked():
+            return self._load_locked(key)
+
+    def _load_locked(self, key: str) -> CacheEntry | None:
         npz_path, json_path = self._paths(key)
         if not json_path.exists():
             return None
@@ -88,13 +120,14 @@ class ResultCache:
         """Store ``entry`` atomically under ``key``."""
         self.directory.mkdir(parents=True, exist_ok=True)
         npz_path, json_path = self._paths(key)
-        # Remove the old index first: a crash between the two writes then leaves no entry.
-        json_path.unlink(missing_ok=True)
         arrays: dict[str, Any] = dict(entry.arrays)
-        _atomic_write(npz_path, lambda fh: np.savez(fh, **arrays), ".npz")
         document = {"format": CACHE_FORMAT, "values": entry.values, "arrays": sorted(entry.arrays)}
         text = json.dumps(document, sort_keys=True).encode("utf-8")
-        _atomic_write(json_path, lambda fh: fh.write(text), ".json")
+        with self._locked():
+            # Remove the old index first: a crash between the two writes then leaves no entry.
+            json_path.unlink(missing_ok=True)
+            _atomic_write(npz_path, lambda fh: np.savez(fh, **arrays), ".npz")
+            _atomic_write(json_path, lambda fh: fh.write(text), ".json")
 
     def delete(self, key: str) -> None:
         """Remove an entry's files if present."""

@@ -12,12 +12,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pickle import PicklingError
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
+
+from mnistlab.errors import StudyError
 
 METHODS = ("predict", "decision_function", "predict_proba")
 
@@ -57,26 +60,45 @@ class FitJob:
     predict_in_worker: bool = False
 
 
-def _fit_model(job: FitJob) -> BaseEstimator:
+def _fit_model(
+    estimator: BaseEstimator, X: np.ndarray, y: np.ndarray, train: np.ndarray | slice
+) -> BaseEstimator:
     with warnings.catch_warnings():
         # The chapter's SGD on raw pixels stops at max_iter without converging;
         # that is the behaviour under study, not a fault to report per fit.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return clone(job.estimator).fit(job.X[job.train], job.y[job.train])
+        return clone(estimator).fit(X[train], y[train])
 
 
-def _evaluate(job: FitJob, model: BaseEstimator) -> tuple[float, dict[str, np.ndarray]]:
-    X_test = job.X[job.test]
-    outputs = {m: np.asarray(getattr(model, m)(X_test)) for m in job.methods}
+def _evaluate(
+    model: BaseEstimator,
+    X: np.ndarray,
+    y: np.ndarray,
+    test: np.ndarray | slice,
+    methods: tuple[str, ...],
+) -> tuple[float, dict[str, np.ndarray]]:
+    X_test = X[test]
+    outputs = {m: np.asarray(getattr(model, m)(X_test)) for m in methods}
     predicted = outputs["predict"] if "predict" in outputs else np.asarray(model.predict(X_test))
     # accuracy_score is the mean of a boolean array; so is this, bit for bit.
-    accuracy = float(np.average(job.y[job.test] == predicted))
+    accuracy = float(np.average(y[test] == predicted))
     return accuracy, outputs
 
 
-def _fit_one(job: FitJob) -> BaseEstimator | tuple[float, dict[str, np.ndarray]]:
-    model = _fit_model(job)
-    return _evaluate(job, model) if job.predict_in_worker else model
+def _fit_one(
+    estimator: BaseEstimator,
+    X: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray | slice,
+    test: np.ndarray | slice,
+    methods: tuple[str, ...] | None,
+) -> BaseEstimator | tuple[float, dict[str, np.ndarray]]:
+    # The data are separate arguments, not fields of one FitJob, because
+    # joblib's backends share arguments, not their parts: loky memory-maps a
+    # large array once, and the Dask backend scatters it once per call to the
+    # workers, where a FitJob holding X would be pickled whole into every task.
+    model = _fit_model(estimator, X, y, train)
+    return model if methods is None else _evaluate(model, X, y, test, methods)
 
 
 def run_fits(
@@ -86,7 +108,10 @@ def run_fits(
 
     Processes, not threads: SGD's epochs hold the GIL, so threads would run one
     at a time. joblib hands the training matrix to the workers as a shared
-    memory map. Every fit is independent and seeded, so ``n_jobs`` never
+    memory map; inside :func:`mnistlab.scheduling.dask_engine` the fits are
+    Dask tasks instead (joblib's Dask backend, which decides the number of
+    workers itself and sends each distinct array to the cluster once). Every
+    fit is independent and seeded, so neither ``n_jobs`` nor the engine ever
     changes a number.
 
     Example
@@ -99,14 +124,34 @@ def run_fits(
         if unknown:
             raise ValueError(f"Unknown fold methods {sorted(unknown)}; use some of {METHODS}.")
     n_workers = max(1, min(n_jobs, len(jobs)))
-    fitted = Parallel(n_jobs=n_workers)(delayed(_fit_one)(job) for job in jobs)
+    try:
+        fitted = Parallel(n_jobs=n_workers)(
+            delayed(_fit_one)(
+                job.estimator,
+                job.X,
+                job.y,
+                job.train,
+                job.test,
+                job.methods if job.predict_in_worker else None,
+            )
+            for job in jobs
+        )
+    except PicklingError as exc:
+        # loky writes large arrays for its workers to JOBLIB_TEMP_FOLDER (/dev/shm
+        # or the temp directory); when that disk is full, the OSError reaches us
+        # only as text inside this PicklingError.
+        raise StudyError(
+            "could not hand the training data to the worker processes; if the disk of "
+            "JOBLIB_TEMP_FOLDER (or /dev/shm, or the temp directory) is full, free some "
+            "space, point JOBLIB_TEMP_FOLDER elsewhere, or run with --n-jobs 1"
+        ) from exc
     # Predictions of linear models are matrix products, and BLAS sums them in an
-    # order that depends on its thread count: joblib's workers run BLAS on one
-    # thread, the plain scikit-learn call on all cores, and the last bits of the
-    # decision scores differ. So the fitted models come back and are evaluated
-    # here, under the same BLAS settings as the plain call.
+    # order that depends on its thread count: joblib's and Dask's workers run
+    # BLAS on one thread, the plain scikit-learn call on all cores, and the last
+    # bits of the decision scores differ. So the fitted models come back and are
+    # evaluated here, under the same BLAS settings as the plain call.
     return [
-        result if job.predict_in_worker else _evaluate(job, result)
+        result if job.predict_in_worker else _evaluate(result, job.X, job.y, job.test, job.methods)
         for job, result in zip(jobs, fitted, strict=True)
     ]
 

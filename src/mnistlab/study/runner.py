@@ -148,6 +148,13 @@ def run_study(
         Called as ``progress(spec, "start")`` and ``progress(spec, "done")``
         around each step.
 
+    Notes
+    -----
+    Called inside :func:`mnistlab.scheduling.dask_engine`, the independent
+    fits (folds, the forest's trees, the one-versus-rest SVCs) run on Dask
+    through joblib's Dask backend. Every number, and so every cache entry, is
+    the same as without it: where the work ran is not part of a cache key.
+
     Returns
     -------
     StudyResults
@@ -161,6 +168,8 @@ def run_study(
     -------
     >>> results = run_study(data.head(6000, 1000), steps=["roc"])   # doctest: +SKIP
     >>> results.steps["roc"].values["roc_auc"]                      # doctest: +SKIP
+    >>> with dask_engine("tcp://10.0.0.1:8786"):                     # doctest: +SKIP
+    ...     same = run_study(data.head(6000, 1000), steps=["roc"])
     """
     settings = StudySettings() if settings is None else settings
     wanted = STEP_NAMES if steps is None else tuple(steps)

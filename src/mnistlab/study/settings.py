@@ -23,7 +23,9 @@ class StudySettings:
         The precision the decision threshold of step 7 must reach.
     n_jobs : int or None, default=None
         Worker processes for independent fits; ``None`` means ``os.cpu_count()``.
-        Parallelism is used only where it cannot change a number.
+        Parallelism is used only where it cannot change a number. On a Dask
+        cluster (:func:`mnistlab.scheduling.dask_engine`) its workers decide
+        instead; like ``n_jobs``, the cluster is not part of any cache key.
 
     Example
     -------
