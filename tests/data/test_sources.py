@@ -127,6 +127,21 @@ def test_mirror_refuses_a_corrupted_file(mnist_dir: Path, tmp_path: Path) -> Non
     assert sorted(p.name for p in (tmp_path / "dl").iterdir()) == ["train-images-idx3-ubyte.gz"]
 
 
+def test_mirror_refuses_a_gzip_bomb_unexpanded(mnist_dir: Path, tmp_path: Path) -> None:
+    bombs = tmp_path / "bombs"
+    bombs.mkdir()
+    for f in IDX_FILES:
+        shutil.copy(mnist_dir / f.gz_name, bombs / f.gz_name)
+    # A header declaring 2^31 × 2^31 bytes over 64 MB of zeros (64 kB compressed).
+    header = (0x0802).to_bytes(4, "big") + (2**31).to_bytes(4, "big") * 2
+    zeros = gzip.compress(header + bytes(64 * 2**20), compresslevel=9)
+    (bombs / "train-images-idx3-ubyte.gz").write_bytes(zeros)
+    refused = "train-images-idx3-ubyte.gz: .* more than a gzip file of [0-9]+ bytes can hold"
+    with serve_directory(bombs) as url, pytest.raises(DataIntegrityError, match=refused):
+        MirrorSource(tmp_path / "dl", mirrors=(url,), timeout=5).fetch(MNIST)
+    assert not (tmp_path / "dl").exists() or not any((tmp_path / "dl").iterdir())
+
+
 def test_mirror_404_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with (

@@ -10,20 +10,17 @@ remaining files, so an offline machine fails in one short timeout per mirror.
 from __future__ import annotations
 
 import contextlib
-import gzip
-import hashlib
 import logging
 import os
 import tempfile
 import urllib.error
 import urllib.request
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mnistlab.data.idx import parse_idx
+from mnistlab.data.idx import idx_md5, read_idx
 from mnistlab.data.registry import IDX_FILES, DatasetSpec, IdxFile
 from mnistlab.data.sources import assemble
 from mnistlab.errors import DataFormatError, DataIntegrityError, DataSourceError
@@ -41,19 +38,23 @@ class _MirrorDown(Exception):
 
 
 def _read_verified(path: Path, f: IdxFile, spec: DatasetSpec, url: str) -> np.ndarray:
-    """Decompress ``path``, check its MD5, parse it; raise on any mismatch."""
-    raw = path.read_bytes()
+    """Read ``path`` (bounded by its size and header), check its MD5; raise on any mismatch.
+
+    ``read_idx`` never expands a gzip stream past what its header declares, and
+    refuses a header that the file cannot hold, so a hostile download cannot
+    exhaust memory before its checksum is compared.
+    """
     try:
-        content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataFormatError(f"{url}: broken gzip stream: {exc}") from exc
-    seen = hashlib.md5(content, usedforsecurity=False).hexdigest()
+        array = read_idx(path)
+    except DataFormatError as exc:
+        raise DataFormatError(f"{url}: {exc}") from None
+    seen = idx_md5(array)  # the MD5 of the uncompressed IDX file
     if seen != spec.md5[f.key]:
         raise DataIntegrityError(
             f"{url}: {f.filename} expected MD5 {spec.md5[f.key]}, seen {seen}; the mirror "
             "serves a different or corrupted file. Try another --source or --data-dir"
         )
-    return parse_idx(content, source=url)
+    return array
 
 
 @dataclass(frozen=True)
