@@ -107,3 +107,19 @@ def test_many_ties_in_every_search_strategy(
     assert np.mean(search.distances[:, k - 1] == search.distances[:, k]) > 0.1
     expected = KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X, y).predict(Q)
     np.testing.assert_array_equal(search.predict(y, k=k, weights=weights), expected)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_real_images_twice_with_other_labels_multilabel(mnist, k: int) -> None:
+    # Integer pixels take the exact screen; every training image appears twice
+    # with different multilabel targets, so every query ties at every odd k.
+    X = mnist.X_train[:3000].astype(np.float64)
+    X_fit = np.vstack([X[:2000], X[:2000]])
+    y = mnist.y_train[:2000]
+    y_fit = np.vstack([np.c_[y >= 7, y % 2 == 1], np.c_[y < 7, y % 2 == 0]])
+    X_query = np.vstack([X[2000:], X[:500]])  # 500 queries that are training images
+    search = NeighborSearch.run(X_fit, X_query, max_k=6)
+    assert np.mean(search.distances[:, k - 1] == search.distances[:, k]) > 0.9
+    np.testing.assert_array_equal(
+        search.predict(y_fit, k=k), _plain(X_fit, y_fit, X_query, k, "uniform")
+    )

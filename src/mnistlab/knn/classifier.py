@@ -17,7 +17,7 @@ rows at equal distances carry equal weights. When ``D_k = D_{k+1}``,
 scikit-learn's choice among the tied rows depends on how it searched (its
 heap's history, its parallel strategy, or its KD-tree for ≤ 15 features), so
 those rows are searched again with exactly the call its classifier makes
-(:mod:`mnistlab.study.neighbors` explains the strategies). So are rows with
+(:mod:`mnistlab.knn.plain` mirrors them). So are rows with
 equal distances inside the set when ``predict`` weights by distance and
 ``k ≥ 8``: numpy's sum may then add the weights in interleaved partial sums,
 where positions matter.
@@ -33,14 +33,12 @@ from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
-from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from mnistlab.errors import ConfigError
+from mnistlab.knn.plain import WEIGHTS, distance_vote, search_like_classifier, uniform_vote
 from mnistlab.knn.screen import Screen, as_pixels, n_threads
-from mnistlab.study.neighbors import WEIGHTS, _distance_vote, _strategy_for, _uniform_vote
 
 
 class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
@@ -144,8 +142,8 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         dist, ind = self._neighbors(X, order_matters=self.weights == "distance")
         labels = self._y[ind]
         if self.weights == "uniform":
-            return self.classes_[_uniform_vote(labels, len(self.classes_))]
-        return self.classes_[_distance_vote(labels, dist)]
+            return self.classes_[uniform_vote(labels, len(self.classes_))]
+        return self.classes_[distance_vote(labels, dist)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, exactly as ``KNeighborsClassifier.predict_proba``.
@@ -203,34 +201,11 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         dist, ind = np.sqrt(sq[:, :k]), np.ascontiguousarray(ind[:, :k])
         rows = np.flatnonzero(again)
         if rows.size:
-            dist[rows], ind[rows] = self._search_like_plain(Q, rows, k)
-        return dist, ind
-
-    def _search_like_plain(
-        self, Q: np.ndarray, rows: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        # The neighbours of Q[rows] exactly as KNeighborsClassifier(k).predict(Q)
-        # finds them. Its fit only stores X, or builds the KD-tree it prefers for
-        # ≤ 15 features; a tree answers each row on its own, while the brute
-        # search's tie choice depends on a strategy picked from len(Q).
-        X64 = self.screen_.X64
-        plain = KNeighborsClassifier(n_neighbors=k, weights=self.weights).fit(X64, self._y)
-        queries = np.ascontiguousarray(Q[rows])
-        if plain._fit_method != "brute":
-            dist, ind = plain.kneighbors(queries)
-            return dist, ind
-        # Uniform votes would take the class-mode search (always parallel on the
-        # queries) where scikit-learn allows it; 1.9 does not for "euclidean".
-        class_mode = self.weights == "uniform" and ArgKminClassMode.is_usable_for(
-            queries, X64, "euclidean"
-        )
-        dist, ind = ArgKmin.compute(
-            X=queries,
-            Y=X64,
-            k=k,
-            metric="euclidean",
-            metric_kwargs={},
-            strategy="parallel_on_X" if class_mode else _strategy_for(len(Q), len(X64)),
-            return_distance=True,
-        )
+            dist[rows], ind[rows] = search_like_classifier(
+                self.screen_.X64,
+                Q[rows],
+                k=k,
+                n_queries=len(Q),
+                class_mode=self.weights == "uniform",
+            )
         return dist, ind

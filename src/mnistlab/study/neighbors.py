@@ -14,6 +14,12 @@ scikit-learn picks among the tied points by its heap's history, which depends
 on k and on the parallel strategy; those rows are searched again with exactly
 the call scikit-learn's classifier makes. Pixel values are integers, so every
 squared distance is an exact float and no rounding can separate two searches.
+
+The search itself is :mod:`mnistlab.knn.screen` whenever the rows are integer
+pixels (the study's always are): it returns exactly the ``max_k + 1`` smallest
+squared distances, as exact integers whose square roots are scikit-learn's
+distances bit for bit, several times faster than ``NearestNeighbors``. Other
+data fall back to ``NearestNeighbors``.
 """
 
 from __future__ import annotations
@@ -21,23 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import get_config
-from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-from sklearn.utils.extmath import weighted_mode
 
-WEIGHTS = ("uniform", "distance")
+from mnistlab.errors import ConfigError
+from mnistlab.knn.plain import WEIGHTS, distance_vote, search_like_classifier, uniform_vote
+from mnistlab.knn.screen import Screen, as_pixels, n_threads
 
-
-def _strategy_for(n_queries: int, n_fit: int) -> str:
-    # The choice scikit-learn's ArgKmin makes for strategy="auto"
-    # (sklearn/metrics/_pairwise_distances_reduction/_base.pyx.tp). Ties at the
-    # k-th distance are resolved differently by the two strategies.
-    chunk = get_config().get("pairwise_dist_chunk_size", 256)
-    if n_fit < n_queries or 4 * chunk * _openmp_effective_n_threads() < n_queries:
-        return "parallel_on_X"
-    return "parallel_on_Y"
+#: Principal axes of the exact screen (any value gives the same neighbours).
+SCREEN_COMPONENTS = 112
 
 
 @dataclass(frozen=True)
@@ -69,8 +66,17 @@ class NeighborSearch:
     def run(cls, X_fit: np.ndarray, X_query: np.ndarray, *, max_k: int) -> NeighborSearch:
         """Search once for the ``max_k + 1`` nearest neighbours of each query row."""
         n_search = min(max_k + 1, len(X_fit))
-        nn = NearestNeighbors(n_neighbors=n_search).fit(X_fit)
-        distances, indices = nn.kneighbors(X_query)
+        try:
+            fit64, compact = as_pixels(X_fit)
+            query64, _ = as_pixels(X_query)
+        except ConfigError:  # not integer pixels: scikit-learn's own search
+            nn = NearestNeighbors(n_neighbors=n_search).fit(X_fit)
+            distances, indices = nn.kneighbors(X_query)
+        else:
+            threads = n_threads(None)
+            screen = Screen.build(fit64, compact, n_components=SCREEN_COMPONENTS, n_jobs=threads)
+            squared, indices = screen.search(query64, n_search=n_search, n_jobs=threads)
+            distances = np.sqrt(squared)
         return cls(
             X_fit=X_fit,
             X_query=X_query,
@@ -103,36 +109,14 @@ class NeighborSearch:
         if k < self.distances.shape[1]:
             tied = np.flatnonzero(self.distances[:, k - 1] == self.distances[:, k])
             if tied.size:
-                dist[tied], ind[tied] = self._search_tied(tied, k, class_mode=class_mode)
+                dist[tied], ind[tied] = search_like_classifier(
+                    self.X_fit,
+                    self.X_query[tied],
+                    k=k,
+                    n_queries=len(self.X_query),
+                    class_mode=class_mode,
+                )
         return dist, ind
-
-    def _search_tied(
-        self, rows: np.ndarray, k: int, *, class_mode: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        # The neighbours of the tied rows exactly as KNeighborsClassifier(k) finds
-        # them. With few features it searches a KD-tree, which answers each row on
-        # its own; the brute search's choice among ties depends on its strategy.
-        queries = np.ascontiguousarray(self.X_query[rows])
-        nn = NearestNeighbors(n_neighbors=k).fit(self.X_fit)
-        if nn._fit_method != "brute":
-            distances, indices = nn.kneighbors(queries)
-            return distances, indices
-        class_mode = class_mode and ArgKminClassMode.is_usable_for(
-            self.X_query, self.X_fit, "euclidean"
-        )
-        strategy = (
-            "parallel_on_X" if class_mode else _strategy_for(len(self.X_query), len(self.X_fit))
-        )
-        distances, indices = ArgKmin.compute(
-            X=queries,
-            Y=self.X_fit,
-            k=k,
-            metric="euclidean",
-            metric_kwargs={},
-            strategy=strategy,
-            return_distance=True,
-        )
-        return distances, indices
 
     def predict(self, y_fit: np.ndarray, *, k: int, weights: str = "uniform") -> np.ndarray:
         """Predict like ``KNeighborsClassifier(n_neighbors=k, weights=weights)``.
@@ -160,30 +144,8 @@ class NeighborSearch:
             classes, encoded = np.unique(y2d[:, j], return_inverse=True)
             labels = encoded[ind]
             if weights == "uniform":
-                columns.append(classes[_uniform_vote(labels, len(classes))])
+                columns.append(classes[uniform_vote(labels, len(classes))])
             else:
-                columns.append(classes[_distance_vote(labels, dist)])
+                columns.append(classes[distance_vote(labels, dist)])
         out = np.stack(columns, axis=1)
         return out.ravel() if single else out
-
-
-def _uniform_vote(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    # Count the votes of each class; argmax takes the smallest class among ties,
-    # as scikit-learn's class-mode reduction and its mode function both do.
-    counts = np.zeros((labels.shape[0], n_classes), dtype=np.intp)
-    rows = np.arange(labels.shape[0])
-    for column in labels.T:
-        counts[rows, column] += 1
-    return np.argmax(counts, axis=1)
-
-
-def _distance_vote(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    # scikit-learn's _get_weights: 1/d, and a query that coincides with training
-    # rows is decided by those rows alone (weight 1, others 0).
-    with np.errstate(divide="ignore"):
-        w = 1.0 / dist
-    inf_mask = np.isinf(w)
-    inf_row = np.any(inf_mask, axis=1)
-    w[inf_row] = inf_mask[inf_row]
-    mode, _ = weighted_mode(labels, w, axis=1)
-    return np.asarray(mode.ravel(), dtype=np.intp)

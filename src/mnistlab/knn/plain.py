@@ -1,0 +1,101 @@
+"""What scikit-learn's ``KNeighborsClassifier`` does, where its choices decide a result.
+
+Two exact fast paths (:class:`mnistlab.knn.FastKNeighborsClassifier` and the
+study's :class:`mnistlab.study.neighbors.NeighborSearch`) find neighbour sets
+their own way; they hand the rows where the choice among equidistant
+neighbours matters to :func:`search_like_classifier`, and vote as
+:func:`uniform_vote` and :func:`distance_vote` do, the way scikit-learn does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import get_config
+from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+from sklearn.utils.extmath import weighted_mode
+
+#: The vote weightings both fast paths support.
+WEIGHTS = ("uniform", "distance")
+
+
+def brute_strategy(n_queries: int, n_fit: int) -> str:
+    """The strategy scikit-learn's ``ArgKmin`` picks for ``strategy="auto"``.
+
+    As in ``sklearn/metrics/_pairwise_distances_reduction/_base.pyx.tp``; the
+    two strategies resolve ties at the k-th distance differently.
+    """
+    chunk = get_config().get("pairwise_dist_chunk_size", 256)
+    if n_fit < n_queries or 4 * chunk * _openmp_effective_n_threads() < n_queries:
+        return "parallel_on_X"
+    return "parallel_on_Y"
+
+
+def search_like_classifier(
+    X_fit: np.ndarray, queries: np.ndarray, *, k: int, n_queries: int, class_mode: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest rows of ``queries`` exactly as ``KNeighborsClassifier(k)`` finds them.
+
+    Parameters
+    ----------
+    X_fit : ndarray of float64
+        The training rows.
+    queries : ndarray of float64
+        The rows to search for (a subset of a larger query set).
+    k : int
+        Number of neighbours.
+    n_queries : int
+        Rows in the whole query set the classifier was asked about: its
+        brute search picks its parallel strategy from that number.
+    class_mode : bool
+        True for a single-output uniform vote, which scikit-learn runs with
+        ``strategy="parallel_on_X"`` where its class-mode reduction accepts the
+        metric (scikit-learn 1.9 refuses "euclidean" there).
+
+    Returns
+    -------
+    distances, indices : ndarray, shape (len(queries), k)
+    """
+    queries = np.ascontiguousarray(queries)
+    nn = NearestNeighbors(n_neighbors=k).fit(X_fit)
+    if nn._fit_method != "brute":
+        # With few features the classifier searches a KD-tree, which answers
+        # every row on its own.
+        distances, indices = nn.kneighbors(queries)
+        return distances, indices
+    class_mode = class_mode and ArgKminClassMode.is_usable_for(queries, X_fit, "euclidean")
+    distances, indices = ArgKmin.compute(
+        X=queries,
+        Y=X_fit,
+        k=k,
+        metric="euclidean",
+        metric_kwargs={},
+        strategy="parallel_on_X" if class_mode else brute_strategy(n_queries, len(X_fit)),
+        return_distance=True,
+    )
+    return distances, indices
+
+
+def uniform_vote(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """The class with most votes per row; the smallest class among ties, as scikit-learn."""
+    counts = np.zeros((labels.shape[0], n_classes), dtype=np.intp)
+    rows = np.arange(labels.shape[0])
+    for column in labels.T:
+        counts[rows, column] += 1
+    return np.argmax(counts, axis=1)
+
+
+def distance_vote(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """The class with the largest sum of ``1/d`` per row, as scikit-learn's distance vote.
+
+    A query that coincides with training rows is decided by those rows alone
+    (weight 1, others 0), as scikit-learn's ``_get_weights`` does.
+    """
+    with np.errstate(divide="ignore"):
+        w = 1.0 / dist
+    inf_mask = np.isinf(w)
+    inf_row = np.any(inf_mask, axis=1)
+    w[inf_row] = inf_mask[inf_row]
+    mode, _ = weighted_mode(labels, w, axis=1)
+    return np.asarray(mode.ravel(), dtype=np.intp)
