@@ -234,12 +234,14 @@ def serve_plain(models_dir: Path, model: str | None, port: int) -> None:
 
 
 def start_server(
-    kind: str, models_dir: Path, model: str | None, port: int, workers: int = 1
+    kind: str, models_dir: Path, model: str | None, port: int, workers: int | None = None
 ) -> subprocess.Popen[bytes]:
     """Start ``mnistlab serve`` or the plain peer in a new process."""
     if kind == "mnistlab":
         command = [sys.executable, "-m", "mnistlab", "serve", "--host", HOST, "--port", str(port)]
-        command += ["--models-dir", str(models_dir), "--workers", str(workers)]
+        command += ["--models-dir", str(models_dir)]
+        if workers is not None:  # else serve's default
+            command += ["--workers", str(workers)]
     else:
         command = [sys.executable, __file__, "--serve-plain", "--port", str(port)]
         command += ["--models-dir", str(models_dir)]
@@ -257,7 +259,7 @@ def measure(
     try:
         wait_until_up(port, process, timeout=120)
         run_load("warm-up", port, bodies, labels, requests=64, concurrency=4, time_limit=60)
-        name = f"mnistlab serve --workers {args.workers}"
+        name = "mnistlab serve" + (f" --workers {args.workers}" if args.workers else "")
         if kind != "mnistlab":
             name = "plain FastAPI (in event loop)"
         cpu_before = cpu_seconds(process.pid)
@@ -301,7 +303,9 @@ def main() -> int:
         "--side", type=int, default=140, help="image side in pixels (the page sends 140)"
     )
     parser.add_argument("--time-limit", type=float, default=300, help="seconds per load run")
-    parser.add_argument("--workers", type=int, default=1, help="mnistlab serve --workers")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="mnistlab serve --workers (default: serve's)"
+    )
     parser.add_argument("--peer", action="store_true", help="also load the plain FastAPI peer")
     parser.add_argument("--serve-plain", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)

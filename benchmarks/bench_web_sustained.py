@@ -10,6 +10,9 @@ stopping early at ``--max-requests``; every answer is checked
 (``bench_web.run_load``). Meanwhile the resident memory of the server's whole
 process tree is sampled every ``--every`` seconds (psutil).
 
+``mnistlab serve`` caps glibc's heaps at two (:mod:`mnistlab.web.malloc`);
+``--malloc-arena-max 16`` gives it glibc's own default on 2 cores back.
+
 Memory is judged after the warm-up (the first ``--warmup`` seconds, default
 a tenth of the run, at most 60 s: caches, thread pools and the allocator's
 arenas fill then): the slope of a least-squares line through the later
@@ -58,6 +61,7 @@ from bench_web import (
     wait_until_up,
 )
 from mnistlab.files import atomic_write
+from mnistlab.web.malloc import ARENA_ENV, SERVER_ARENAS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE.parent / "docs" / "web_sustained.json"
@@ -123,7 +127,16 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
     """Environment variables set for the server beyond this process's own."""
     if args.malloc_arena_max is None:
         return {}
-    return {"MALLOC_ARENA_MAX": str(args.malloc_arena_max)}
+    return {ARENA_ENV: str(args.malloc_arena_max)}
+
+
+def server_heaps(args: argparse.Namespace) -> str:
+    """How many glibc heaps the server may keep, and who decided it."""
+    if args.malloc_arena_max is not None:
+        return f"{ARENA_ENV}={args.malloc_arena_max} (set by --malloc-arena-max)"
+    if ARENA_ENV in os.environ:
+        return f"{ARENA_ENV}={os.environ[ARENA_ENV]} (inherited)"
+    return f"{ARENA_ENV}={SERVER_ARENAS} (serve's own cap)"
 
 
 def train_default_model(data_dir: Path, models_dir: Path) -> None:
@@ -237,6 +250,7 @@ def report(
         "rss_slope_mb_per_minute": round(slope, 3),
         "rss_slope_last_half_mb_per_minute": round(slope_last_half, 3),
         "server_environment": server_environment(args),
+        "server_heaps": server_heaps(args),
         "max_slope_mb_per_minute": args.max_slope,
         "noise_mb": args.noise_mb,
         "flat_memory": abs(slope) <= args.max_slope or spread <= args.noise_mb,
@@ -288,7 +302,8 @@ def main() -> int:
         "--malloc-arena-max",
         type=int,
         default=None,
-        help="set MALLOC_ARENA_MAX for the server (glibc's count of per-thread heaps)",
+        help="set MALLOC_ARENA_MAX for the server (glibc's most per-thread heaps); "
+        "serve caps it at 2 unless it is set, and 16 is glibc's own default on 2 cores",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the result goes")
     args = parser.parse_args()

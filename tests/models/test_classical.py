@@ -315,18 +315,3 @@ def test_saving_something_else_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="not a classical mnistlab model"):
         classical.save(LogisticRegression(), tmp_path / "model.skops")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.slow
-def test_the_svc_search_runs_on_training_images(mnist: Dataset) -> None:
-    grid = {"pca__n_components": [20], "svc__C": [1.0, 5.0], "svc__gamma": [0.1]}
-    result = classical.search_svc(
-        mnist.X_train[:2000],
-        mnist.y_train[:2000],
-        settings={**_settings("svc-rbf"), "features": "pixels"},
-        grid=grid,
-        n_subset=600,
-    )
-    assert len(result.results) == 2
-    assert result.best_params in [params for params, _, _ in result.results]
-    assert result.best_score == max(score for _, score, _ in result.results) > 0.8

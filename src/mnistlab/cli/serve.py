@@ -5,7 +5,8 @@ another: the most accurate model that classifies one image within
 ``LIVE_MAX_MS``, since the page asks after every stroke), builds the app with
 :func:`mnistlab.web.app.create_app` and runs it under uvicorn on loopback
 unless told otherwise. Before any model is trained it stops with one line that
-says how to train one. Example::
+says how to train one. Once listening, it caps glibc's heaps, so that memory stays flat
+under load (:mod:`mnistlab.web.malloc`). Example::
 
     mnistlab serve --port 8000 --model knn-deskew
 """
@@ -35,14 +36,19 @@ HostOption = Annotated[
     ),
 ]
 PortOption = Annotated[int, typer.Option("--port", help="TCP port to listen on.", min=0, max=65535)]
+#: Most server processes started without --workers (each holds a copy of the model).
+MAX_DEFAULT_WORKERS = 4
+
 WorkersOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--workers",
         help="Server processes, each with its own copy of the model: more answer more "
-        "requests at once on more CPU cores, at the cost of memory.",
+        "requests at once on more CPU cores, at the cost of memory. Default: one per "
+        f"CPU core this process may use, at most {MAX_DEFAULT_WORKERS}.",
         min=1,
         max=64,
+        show_default=False,
     ),
 ]
 #: The page predicts after every stroke, for everyone drawing at once: by default
@@ -60,6 +66,15 @@ ModelOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def default_workers() -> int:
+    """One server process per CPU core this process may run on, at most ``MAX_DEFAULT_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -116,7 +131,7 @@ def serve(
     port: PortOption = 8000,
     model: ModelOption = None,
     models_dir: ModelsDirOption = None,
-    workers: WorkersOption = 1,
+    workers: WorkersOption = None,
 ) -> None:
     """Serve the page to draw or upload a digit and see the model's prediction.
 
@@ -135,16 +150,20 @@ def serve(
         ) from None
     from mnistlab.models.leaderboard import best_within
     from mnistlab.models.store import ModelStore
+    from mnistlab.web.malloc import cap_malloc_arenas
 
     settings = build_settings(None, None, models_dir)
     store = ModelStore(settings.models_dir)
     name = model if model is not None else best_within(store, LIVE_MAX_MS)
     trained = store.load(name)  # a model that cannot load stops here, before any worker starts
     sock = listen(host, port)
+    cap_malloc_arenas()  # before the server's threads and worker processes start
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
+    workers = default_workers() if workers is None else workers
+    processes = "1 process" if workers == 1 else f"{workers} processes"
     Console(stderr=True, highlight=False).print(
-        f"Serving model {name} on http://{shown_host}:{bound_port}/ "
+        f"Serving model {name} on http://{shown_host}:{bound_port}/ with {processes} "
         "(API docs at /docs; Ctrl-C to stop)",
         markup=False,
     )

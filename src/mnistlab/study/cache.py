@@ -50,11 +50,6 @@ class CacheEntry:
     arrays: dict[str, np.ndarray]
 
 
-def _atomic_write(path: Path, write: Any, suffix: str) -> None:
-    with atomic_write(path, suffix=suffix) as fh:
-        write(fh)
-
-
 @dataclass(frozen=True)
 class ResultCache:
     """The study's cache directory (``<cache_dir>/study``).
@@ -126,8 +121,10 @@ class ResultCache:
         with self._locked():
             # Remove the old index first: a crash between the two writes then leaves no entry.
             json_path.unlink(missing_ok=True)
-            _atomic_write(npz_path, lambda fh: np.savez(fh, **arrays), ".npz")
-            _atomic_write(json_path, lambda fh: fh.write(text), ".json")
+            with atomic_write(npz_path, suffix=".npz") as fh:
+                np.savez(fh, **arrays)
+            with atomic_write(json_path, suffix=".json") as fh:
+                fh.write(text)
 
     def delete(self, key: str) -> None:
         """Remove an entry's files if present."""
