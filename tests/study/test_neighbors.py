@@ -123,3 +123,20 @@ def test_real_images_twice_with_other_labels_multilabel(mnist, k: int) -> None:
     np.testing.assert_array_equal(
         search.predict(y_fit, k=k), _plain(X_fit, y_fit, X_query, k, "uniform")
     )
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("k", [8, 9, 10])
+def test_many_neighbours_with_ties_inside_the_set(k: int, weights: str) -> None:
+    # Every training row three times and pixels 0-2: most rows have equidistant
+    # neighbours inside their k nearest as well as at the k-th, where from 8 on the
+    # order of a distance vote's additions may matter.
+    rng = np.random.RandomState(1)
+    base = rng.randint(0, 3, (600, 16))
+    X = np.vstack([base, base, base]).astype(np.float64)
+    y = rng.randint(0, 5, len(X))
+    Q = rng.randint(0, 3, (400, 16)).astype(np.float64)
+    search = NeighborSearch.run(X, Q, max_k=10)
+    assert np.mean(np.any(search.distances[:, : k - 1] == search.distances[:, 1:k], axis=1)) > 0.5
+    expected = KNeighborsClassifier(n_neighbors=k, weights=weights).fit(X, y).predict(Q)
+    np.testing.assert_array_equal(search.predict(y, k=k, weights=weights), expected)

@@ -37,7 +37,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from mnistlab.errors import ConfigError
-from mnistlab.knn.plain import WEIGHTS, distance_vote, search_like_classifier, uniform_vote
+from mnistlab.knn.plain import (
+    WEIGHTS,
+    distance_vote,
+    rows_to_search_again,
+    search_like_classifier,
+    uniform_vote,
+)
 from mnistlab.knn.screen import Screen, as_pixels, n_threads
 
 
@@ -195,11 +201,8 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
             )
         n_search = min(k + 1, self.n_samples_fit_)
         sq, ind = self.screen_.search(Q, n_search=n_search, n_jobs=n_threads(self.n_jobs))
-        again = sq[:, k - 1] == sq[:, k] if n_search > k else np.zeros(len(Q), dtype=bool)
-        if order_matters and k >= 8:
-            again |= np.any(sq[:, : k - 1] == sq[:, 1:k], axis=1)
+        rows = rows_to_search_again(sq, k, order_matters=order_matters)
         dist, ind = np.sqrt(sq[:, :k]), np.ascontiguousarray(ind[:, :k])
-        rows = np.flatnonzero(again)
         if rows.size:
             dist[rows], ind[rows] = search_like_classifier(
                 self.screen_.X64,

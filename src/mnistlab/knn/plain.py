@@ -32,6 +32,40 @@ def brute_strategy(n_queries: int, n_fit: int) -> str:
     return "parallel_on_Y"
 
 
+#: From this k on, a distance vote's sums depend on the order of the neighbours:
+#: numpy may add that many weights in interleaved partial sums.
+ORDERED_SUM_K = 8
+
+
+def rows_to_search_again(distances: np.ndarray, k: int, *, order_matters: bool) -> np.ndarray:
+    """Rows whose k nearest neighbours only scikit-learn's own search can tell.
+
+    Parameters
+    ----------
+    distances : ndarray, shape (n_queries, >= k)
+        Each row's sorted distances (or squared distances) to its nearest rows,
+        ``k + 1`` of them when there are that many training rows.
+    k : int
+        Number of neighbours that vote.
+    order_matters : bool
+        True for distance votes, whose sums depend on the order of equidistant
+        neighbours from ``ORDERED_SUM_K`` on.
+
+    Returns
+    -------
+    ndarray of intp
+        The rows whose k-th and (k+1)-th distances tie (scikit-learn's choice
+        among the tied rows depends on how it searched), and, if the order
+        matters, rows with equal distances among their first k.
+    """
+    again = np.zeros(len(distances), dtype=bool)
+    if distances.shape[1] > k:
+        again |= distances[:, k - 1] == distances[:, k]
+    if order_matters and k >= ORDERED_SUM_K:
+        again |= np.any(distances[:, : k - 1] == distances[:, 1:k], axis=1)
+    return np.flatnonzero(again)
+
+
 def search_like_classifier(
     X_fit: np.ndarray, queries: np.ndarray, *, k: int, n_queries: int, class_mode: bool
 ) -> tuple[np.ndarray, np.ndarray]:

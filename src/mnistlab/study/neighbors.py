@@ -9,7 +9,9 @@ Why this is exact: the k nearest neighbours are a unique set whenever the k-th
 distance is strictly smaller than the (k+1)-th, and then any correct search
 returns that set. Votes do not depend on the order inside the set (uniform
 counts labels; distance weights are summed in order of distance, and equal
-distances have equal weights). When the k-th and (k+1)-th distances are equal
+distances have equal weights), up to ``ORDERED_SUM_K`` neighbours; from there
+on rows with equidistant neighbours are searched again for distance votes
+(:func:`mnistlab.knn.plain.rows_to_search_again`). When the k-th and (k+1)-th distances are equal
 scikit-learn picks among the tied points by its heap's history, which depends
 on k and on the parallel strategy; those rows are searched again with exactly
 the call scikit-learn's classifier makes. Pixel values are integers, so every
@@ -30,7 +32,13 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from mnistlab.errors import ConfigError
-from mnistlab.knn.plain import WEIGHTS, distance_vote, search_like_classifier, uniform_vote
+from mnistlab.knn.plain import (
+    WEIGHTS,
+    distance_vote,
+    rows_to_search_again,
+    search_like_classifier,
+    uniform_vote,
+)
 from mnistlab.knn.screen import Screen, as_pixels, n_threads
 
 #: Principal axes of the exact screen (any value gives the same neighbours).
@@ -85,7 +93,9 @@ class NeighborSearch:
             max_k=min(max_k, len(X_fit)),
         )
 
-    def neighbors(self, k: int, *, class_mode: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def neighbors(
+        self, k: int, *, class_mode: bool = False, order_matters: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return the k nearest neighbours as ``KNeighborsClassifier(k)`` would find them.
 
         Parameters
@@ -97,6 +107,9 @@ class NeighborSearch:
             ``strategy="parallel_on_X"`` whatever the sizes, where its class-mode
             reduction accepts the metric (scikit-learn 1.9 refuses "euclidean"
             there, and then searches as for any other vote).
+        order_matters : bool, default=False
+            True for a distance vote: from ``ORDERED_SUM_K`` neighbours on,
+            rows with equidistant neighbours are searched again too.
 
         Returns
         -------
@@ -106,16 +119,15 @@ class NeighborSearch:
             raise ValueError(f"k must be in 1..{self.max_k} for this search, got {k}.")
         dist = self.distances[:, :k].copy()
         ind = self.indices[:, :k].copy()
-        if k < self.distances.shape[1]:
-            tied = np.flatnonzero(self.distances[:, k - 1] == self.distances[:, k])
-            if tied.size:
-                dist[tied], ind[tied] = search_like_classifier(
-                    self.X_fit,
-                    self.X_query[tied],
-                    k=k,
-                    n_queries=len(self.X_query),
-                    class_mode=class_mode,
-                )
+        tied = rows_to_search_again(self.distances, k, order_matters=order_matters)
+        if tied.size:
+            dist[tied], ind[tied] = search_like_classifier(
+                self.X_fit,
+                self.X_query[tied],
+                k=k,
+                n_queries=len(self.X_query),
+                class_mode=class_mode,
+            )
         return dist, ind
 
     def predict(self, y_fit: np.ndarray, *, k: int, weights: str = "uniform") -> np.ndarray:
@@ -138,7 +150,9 @@ class NeighborSearch:
             raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}.")
         y2d = y_fit.reshape(len(y_fit), -1)
         single = y_fit.ndim == 1
-        dist, ind = self.neighbors(k, class_mode=single and weights == "uniform")
+        dist, ind = self.neighbors(
+            k, class_mode=single and weights == "uniform", order_matters=weights == "distance"
+        )
         columns = []
         for j in range(y2d.shape[1]):
             classes, encoded = np.unique(y2d[:, j], return_inverse=True)
