@@ -88,8 +88,10 @@ def train_command(
 
 def _as_a_terminal_job() -> None:
     # A job started in the background inherits SIGINT ignored, and then Python
-    # never turns it into KeyboardInterrupt: undo that, as a terminal has it.
+    # never turns it into KeyboardInterrupt; under nohup SIGHUP is ignored, and
+    # mnistlab rightly keeps it so: undo both, as a terminal has them.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def start(
