@@ -203,21 +203,12 @@ def leftovers(*roots: Path) -> list[Path]:
 
 
 def our_tracebacks(stderr: str) -> list[str]:
-    """The tracebacks in ``stderr``, except a worker's Ctrl-C while it was starting up.
+    """The tracebacks in ``stderr``: the command's and its workers' alike.
 
-    Ctrl-C reaches the whole job, workers included; a joblib (loky) worker
-    that is still importing when it arrives dies with Python's own
-    ``KeyboardInterrupt`` traceback, in a window of about a second once per
-    run, while the command itself stops cleanly. Any other traceback counts.
+    Ctrl-C reaches the whole job, workers included; the command's workers
+    leave it to the command (:mod:`mnistlab.cli.workers`), so none may print one.
     """
-    found = []
-    for block in stderr.split("Traceback (most recent call last):")[1:]:
-        lines = block.splitlines()[1:]
-        raised = next((line for line in lines if line and not line[0].isspace()), "")
-        starting_worker = raised.strip() == "KeyboardInterrupt" and "mnistlab" not in block
-        if not starting_worker:
-            found.append(block)
-    return found
+    return stderr.split("Traceback (most recent call last):")[1:]
 
 
 def step_values(report: Path) -> dict[str, Any]:

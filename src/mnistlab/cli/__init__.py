@@ -35,14 +35,17 @@ def __getattr__(name: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line as the process's entry point; return the exit code.
 
-    From the start, SIGTERM and SIGHUP stop the command as Ctrl-C does; once it
-    is over, signals are ignored while the process exits. In-process callers
+    From the start, SIGTERM and SIGHUP stop the command as Ctrl-C does, and
+    joblib's workers leave Ctrl-C to the command (:mod:`mnistlab.cli.workers`);
+    once it is over, signals are ignored while the process exits. In-process callers
     (tests) use :func:`mnistlab.cli.app.run`, which leaves signals alone.
     """
     stop = StopSignals.install()
     try:
         from mnistlab.cli.app import run
+        from mnistlab.cli.workers import start_workers_without_ctrl_c
 
+        start_workers_without_ctrl_c()
         code = run(argv if argv is not None else sys.argv[1:])
     except KeyboardInterrupt:
         # Stopped while the commands were still being imported, before run()

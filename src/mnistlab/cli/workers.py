@@ -1,0 +1,69 @@
+"""joblib's worker processes leave Ctrl-C to the command that started them.
+
+A terminal sends Ctrl-C to the whole job: to ``mnistlab`` and to the joblib
+(loky) processes it fits models in. The command stops cleanly and ends its
+workers itself, but a worker that received the signal too prints Python's
+``KeyboardInterrupt`` traceback, and one that is still importing when it
+arrives cannot be stopped from doing so. Workers started with SIGINT blocked
+never see it: a blocked signal stays blocked across ``fork`` and ``exec``, and
+every thread (loky's manager thread, which starts replacement workers, among
+them) takes the signal mask of the thread that created it.
+
+This is for the command line only. In a notebook an interrupt reaches the
+kernel alone, and the library leaves joblib as it is.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing import resource_tracker
+from typing import Any
+
+from joblib import register_parallel_backend
+from joblib._parallel_backends import LokyBackend
+
+__all__ = ["BACKEND_NAME", "ctrl_c_held", "start_workers_without_ctrl_c"]
+
+#: The name under which the backend is registered with joblib.
+BACKEND_NAME = "loky-without-ctrl-c"
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C back in this thread, and in what it starts, until the block ends.
+
+    A Ctrl-C that arrives meanwhile is not lost: it is delivered (and raises
+    ``KeyboardInterrupt``) as soon as the block is left.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _LokyWithoutCtrlC(LokyBackend):
+    """joblib's loky backend, whose workers are started with SIGINT blocked.
+
+    loky starts missing workers (and its manager thread) inside ``submit``.
+    Starting a worker also starts Python's own resource tracker the first time,
+    which on Python 3.11 unblocks SIGINT in the calling thread when it is done
+    (it unblocks rather than restoring the mask it found): it is started first.
+    """
+
+    def submit(self, func: Callable[[], Any], callback: Callable[..., Any] | None = None) -> Any:
+        resource_tracker.ensure_running()
+        with ctrl_c_held():
+            return super().submit(func, callback=callback)
+
+
+def start_workers_without_ctrl_c() -> None:
+    """Make joblib's default backend, in this process, start workers that ignore Ctrl-C.
+
+    Parallel calls that name no backend use it, scikit-learn's included, with
+    their hints (``prefer="threads"``, ``require="sharedmem"``) still obeyed;
+    a backend chosen with :func:`joblib.parallel_config` (Dask's) is left alone.
+    """
+    register_parallel_backend(BACKEND_NAME, _LokyWithoutCtrlC, make_default=True)
