@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mnistlab.cli.app import run
+from mnistlab.cli.serve import WORKER_MODEL_ENV, worker_app
 from mnistlab.config import Settings
 from mnistlab.data import Dataset
 from tests.web.servers import digit_png, trained_model
@@ -107,3 +109,23 @@ def test_the_command_serves_the_default_model_until_interrupted(
     assert process.returncode in (0, 130)
     assert f"Serving model knn-tuned on http://127.0.0.1:{port}/" in err.decode()
     assert b"Traceback" not in err
+
+
+def test_a_worker_leaves_what_it_loaded_out_of_the_garbage_collector(
+    mnist: Dataset, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trained_model(mnist, settings)
+    monkeypatch.setenv(WORKER_MODEL_ENV, "knn-tuned")
+    monkeypatch.setenv("MNISTLAB_MODELS_DIR", str(settings.models_dir))
+    gc.unfreeze()
+    try:
+        app = worker_app()
+        # The app, its model and every module loaded so far are frozen;
+        # what requests allocate afterwards is collected as before.
+        collected = gc.get_objects()  # the generations the collector still walks
+        assert gc.get_freeze_count() > len(sys.modules)
+        assert all(obj is not app for obj in collected)
+        later = [object()]
+        assert any(obj is later for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
