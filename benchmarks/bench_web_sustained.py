@@ -39,6 +39,7 @@ import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -137,6 +138,20 @@ def server_heaps(args: argparse.Namespace) -> str:
     if ARENA_ENV in os.environ:
         return f"{ARENA_ENV}={os.environ[ARENA_ENV]} (inherited)"
     return f"{ARENA_ENV}={SERVER_ARENAS} (serve's own cap)"
+
+
+def mnistlab_commit() -> str:
+    """The commit of the code under test (``-dirty`` with uncommitted changes), or "unknown"."""
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(HERE), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return described.stdout.strip()
 
 
 def train_default_model(data_dir: Path, models_dir: Path) -> None:
@@ -251,6 +266,7 @@ def report(
         "rss_slope_last_half_mb_per_minute": round(slope_last_half, 3),
         "server_environment": server_environment(args),
         "server_heaps": server_heaps(args),
+        "mnistlab_commit": mnistlab_commit(),
         "max_slope_mb_per_minute": args.max_slope,
         "noise_mb": args.noise_mb,
         "flat_memory": abs(slope) <= args.max_slope or spread <= args.noise_mb,

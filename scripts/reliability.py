@@ -163,6 +163,7 @@ def _web_column(result: dict[str, Any]) -> list[str]:
         " ".join(f"{k}={v}" for k, v in environment.items()) or before_the_cap
     )
     return [
+        result.get("mnistlab_commit", "not recorded"),
         heaps,
         f"{model['name']} ({model['family']}, {model['n_train']:,} images)",
         f"{result['concurrency']}, {result['workers']}",
@@ -181,6 +182,7 @@ def _web_column(result: dict[str, Any]) -> list[str]:
 
 
 WEB_ROWS = (
+    "mnistlab commit",
     "server's glibc heaps",
     "model",
     "clients, server workers",
@@ -199,7 +201,10 @@ WEB_ROWS = (
 def web_section(paths: list[Path]) -> list[str]:
     """The sustained-load runs, from the benchmark's JSON files, or how to produce them."""
     lines = ["## The web app under sustained load", ""]
-    results = [json.loads(p.read_text(encoding="utf-8")) for p in paths if p.is_file()]
+    results = sorted(
+        (json.loads(p.read_text(encoding="utf-8")) for p in paths if p.is_file()),
+        key=lambda result: str(result["date"]),
+    )
     if not results:
         return [
             *lines,

@@ -22,7 +22,7 @@ from multiprocessing import resource_tracker
 from typing import Any
 
 from joblib import register_parallel_backend
-from joblib._parallel_backends import LokyBackend
+from joblib.parallel import LokyBackend
 
 __all__ = ["BACKEND_NAME", "ctrl_c_held", "start_workers_without_ctrl_c"]
 
