@@ -32,10 +32,12 @@ BACKEND_NAME = "loky-without-ctrl-c"
 
 @contextmanager
 def ctrl_c_held() -> Iterator[None]:
-    """Hold Ctrl-C back in this thread, and in what it starts, until the block ends.
+    """Hold Ctrl-C back from this thread, and from what it starts, until the block ends.
 
-    A Ctrl-C that arrives meanwhile is not lost: it is delivered (and raises
-    ``KeyboardInterrupt``) as soon as the block is left.
+    Processes and threads started meanwhile keep SIGINT blocked. A Ctrl-C is
+    not lost: if no other thread takes it (and Python raises
+    ``KeyboardInterrupt`` in the main thread at once, as usual), it waits for
+    this thread and is delivered as soon as the block is left.
     """
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
