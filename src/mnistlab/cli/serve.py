@@ -136,8 +136,8 @@ def freeze_loaded_objects() -> None:
     The libraries and the model leave about 200,000 objects that live as long
     as the server. Python's full collection, which runs now and then as
     requests allocate, walks all of them: 60–70 ms on this machine, during
-    which the process answers nothing, and the slowest requests wait that
-    long. Frozen (:func:`gc.freeze`), they are never walked again; the
+    which the process answers nothing, and the slowest requests wait at least
+    that long. Frozen (:func:`gc.freeze`), they are never walked again; the
     requests' own objects are still collected as before.
     """
     gc.collect()

@@ -52,11 +52,16 @@ class _LokyWithoutCtrlC(LokyBackend):
     loky starts missing workers (and its manager thread) inside ``submit``.
     Starting a worker also starts Python's own resource tracker the first time,
     which on Python 3.11 unblocks SIGINT in the calling thread when it is done
-    (it unblocks rather than restoring the mask it found): it is started first.
+    (it unblocks rather than restoring the mask it found): it is started once
+    the executor is configured, before any worker.
     """
 
-    def submit(self, func: Callable[[], Any], callback: Callable[..., Any] | None = None) -> Any:
+    def configure(self, *args: Any, **kwargs: Any) -> int:
+        n_jobs = int(super().configure(*args, **kwargs))
         resource_tracker.ensure_running()
+        return n_jobs
+
+    def submit(self, func: Callable[[], Any], callback: Callable[..., Any] | None = None) -> Any:
         with ctrl_c_held():
             return super().submit(func, callback=callback)
 

@@ -11,10 +11,10 @@ returns that set. Votes do not depend on the order inside the set (uniform
 counts labels; distance weights are summed in order of distance, and equal
 distances have equal weights), up to ``ORDERED_SUM_K`` neighbours; from there
 on rows with equidistant neighbours are searched again for distance votes
-(:func:`mnistlab.knn.plain.rows_to_search_again`). When the k-th and (k+1)-th distances are equal
-scikit-learn picks among the tied points by its heap's history, which depends
-on k and on the parallel strategy; those rows are searched again with exactly
-the call scikit-learn's classifier makes. Pixel values are integers, so every
+(:func:`mnistlab.knn.plain.rows_to_search_again`). When the k-th and (k+1)-th
+distances are equal scikit-learn picks among the tied points by its heap's
+history, which depends on k and on the parallel strategy; those rows are
+searched again with exactly the call scikit-learn's classifier makes. Pixel values are integers, so every
 squared distance is an exact float and no rounding can separate two searches.
 
 The search itself is :mod:`mnistlab.knn.screen` whenever the rows are integer
