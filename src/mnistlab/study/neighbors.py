@@ -14,8 +14,9 @@ on rows with equidistant neighbours are searched again for distance votes
 (:func:`mnistlab.knn.plain.rows_to_search_again`). When the k-th and (k+1)-th
 distances are equal scikit-learn picks among the tied points by its heap's
 history, which depends on k and on the parallel strategy; those rows are
-searched again with exactly the call scikit-learn's classifier makes. Pixel values are integers, so every
-squared distance is an exact float and no rounding can separate two searches.
+searched again with exactly the call scikit-learn's classifier makes. Pixel
+values are integers, so every squared distance is an exact float and no
+rounding can separate two searches.
 
 The search itself is :mod:`mnistlab.knn.screen` whenever the rows are integer
 pixels (the study's always are): it returns exactly the ``max_k + 1`` smallest
