@@ -11,7 +11,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["DISK_FULL_ERRNOS", "atomic_write", "replace_directory"]
+from mnistlab.errors import ConfigError
+
+__all__ = ["DISK_FULL_ERRNOS", "atomic_write", "check_writable_directory", "replace_directory"]
 
 #: What a full disk looks like: no space left, over the file-size limit, over the quota.
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
@@ -139,3 +141,39 @@ def replace_directory(new: str | os.PathLike[str], target: str | os.PathLike[str
         raise
     for old in set_aside:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def check_writable_directory(path: str | os.PathLike[str], *, option: str) -> None:
+    """Check that ``path`` is, or can be created as, a directory this process can write.
+
+    It only looks: nothing is created. Commands call it before long work, so
+    that a wrong target ends them at once instead of after the work.
+
+    Parameters
+    ----------
+    path : path-like
+        The directory to be written into (it may not exist yet).
+    option : str
+        The option that named it, for the message (``--models-dir``).
+
+    Raises
+    ------
+    ConfigError
+        If ``path`` or one of its parents is a file, or the directory that
+        holds it (or would, once created) cannot be written: no permission, or
+        a read-only file system.
+
+    Example
+    -------
+    >>> check_writable_directory("report", option="--out")
+    """
+    existing = Path(os.path.abspath(path))
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{option} {path}: {existing} is a file, not a directory; choose another")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{option} {path}: cannot write in {existing} (no permission or a read-only "
+            "file system); choose another directory"
+        )

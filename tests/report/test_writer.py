@@ -129,7 +129,7 @@ def test_parent_that_is_a_file_is_a_config_error(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(ConfigError, match="cannot create the report's parent directory"):
+    with pytest.raises(ConfigError, match="is a file, not a directory; choose another"):
         write_report(small_results, small_data, blocker / "report", source="local")
     assert blocker.read_text() == "not a directory"
 

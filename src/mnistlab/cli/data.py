@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mnistlab.cli.checks import check_dataset, check_writable_file
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption
 from mnistlab.data import check_arrays, get_dataset_spec
@@ -139,6 +140,11 @@ def show(
     """Draw one image (--index) or the first N (--grid) to a PNG file; print its path."""
     if index is not None and grid is not None:
         raise ConfigError("give --index or --grid, not both")
+    if out is not None:
+        if out.suffix.lower() != ".png":
+            raise ConfigError(f"--out must name a .png file, got {out}")
+        check_writable_file(out, option="--out")
+    check_dataset(dataset)
     console = Console(highlight=False)
     data = load_with_progress(
         dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
@@ -159,7 +165,5 @@ def show(
         title = f"#{index}: {data.class_names[data.labels[index]]}"
         default_out = Path(f"{data.name}-{index}.png")
     target = out if out is not None else default_out
-    if target.suffix.lower() != ".png":
-        raise ConfigError(f"--out must name a .png file, got {target}")
     _save_png(picture, target, title)
     console.print(str(target))

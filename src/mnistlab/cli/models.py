@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import (
     CacheDirOption,
@@ -82,6 +83,10 @@ def train(
     scheduler = parse_scheduler(scheduler)
     check_scheduler_use(model, scheduler)
     settings = build_settings(data_dir, cache_dir, models_dir)
+    check_dataset(dataset)
+    check_writable_directory(settings.models_dir, option="--models-dir")
+    check_writable_directory(settings.cache_dir, option="--cache-dir")
+    check_scheduler_reachable(scheduler)
     console = Console(stderr=True, highlight=False)
     data = load_with_progress(
         dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
@@ -147,6 +152,8 @@ def evaluate(
     started = time.perf_counter()
     trained = store.load(model)
     load_seconds = time.perf_counter() - started
+    check_dataset(dataset)
+    check_writable_directory(settings.models_dir, option="--models-dir")  # results are recorded
     data = load_with_progress(
         dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
     )

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mnistlab.cli.checks import check_writable_directory
 from mnistlab.cli.options import ModelsDirOption, build_settings
 from mnistlab.errors import ConfigError, ImageInputError, UnknownDatasetError
 from mnistlab.files import atomic_write
@@ -93,6 +94,8 @@ def predict(
     from mnistlab.preprocess import preprocess
 
     settings = build_settings(None, None, models_dir)
+    if save_input is not None:
+        check_writable_directory(save_input, option="--save-input")
     store = ModelStore(settings.models_dir)
     name = get_model_spec(model).name if model is not None else store.default_name()
     trained = store.load(name)

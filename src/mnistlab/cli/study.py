@@ -37,6 +37,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import (
     CacheDirOption,
@@ -198,19 +199,29 @@ def study(
     Models trained and evaluated on the same data (`mnistlab train`, `mnistlab
     evaluate`) appear after the chapter: a leaderboard and the best model's mistakes.
     """
+    from mnistlab.report.target import check_report_target
+    from mnistlab.scheduling import LOCAL, dask_engine, parse_scheduler
+
+    started = time.perf_counter()
+    # Every target is checked before the work (and before the heavy imports): a
+    # wrong one must cost seconds, not a study.
+    check_dataset(dataset)
+    check_report_target(out)
+    settings = build_settings(data_dir, cache_dir, models_dir)
+    check_writable_directory(settings.cache_dir, option="--cache-dir")
+    scheduler = parse_scheduler(scheduler)
+    check_scheduler_reachable(scheduler)
+
     from mnistlab.models.store import ModelStore
     from mnistlab.report import write_report
     from mnistlab.report.ladder import LadderReport
-    from mnistlab.scheduling import LOCAL, dask_engine, parse_scheduler
     from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
 
-    started = time.perf_counter()
     wanted = parse_steps(steps)
     pair = parse_pair(class_pair, "--class-pair")
     sizes = parse_pair(limit, "--limit")
     if sizes is not None and min(sizes) < 1:
         raise ConfigError(f"--limit: both sizes must be at least 1; got {limit!r}")
-    scheduler = parse_scheduler(scheduler)
     if scheduler not in (None, LOCAL) and n_jobs is not None:
         raise ConfigError(
             f"--n-jobs sizes this machine's processes or a LocalCluster; the cluster at "
@@ -223,7 +234,6 @@ def study(
         target_precision=target_precision,
         n_jobs=n_jobs,
     )
-    settings = build_settings(data_dir, cache_dir, models_dir)
     console = Console(stderr=True, highlight=False)
     out_console = Console(highlight=False, soft_wrap=True)
 

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, SchedulerOption
 from mnistlab.errors import ConfigError
@@ -113,7 +114,7 @@ def tune(
 
     grid_values = parse_grid_options(grid or [])
     # Every option is checked before the data is loaded or a cluster started.
-    check_tune_options(
+    _, checked_scheduler = check_tune_options(
         model,
         grid_values,
         n_subset=n_subset,
@@ -122,6 +123,9 @@ def tune(
         scheduler=scheduler,
         n_workers=workers,
     )
+    check_dataset(dataset)
+    check_writable_directory(out, option="--out")
+    check_scheduler_reachable(checked_scheduler)
     console = Console(stderr=True, highlight=False)
     data = load_with_progress(
         dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console

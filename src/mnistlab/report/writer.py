@@ -32,6 +32,7 @@ from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
 from mnistlab.report.ladder import LadderReport, draw_gallery, ladder_prose, leaderboard_table
 from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
+from mnistlab.report.target import check_report_target
 from mnistlab.report.values import values_html
 
 if TYPE_CHECKING:
@@ -311,19 +312,6 @@ def _write_into(
     (directory / "index.html").write_text(page, encoding="utf-8")
 
 
-def _check_target(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"cannot write the report to {out_dir}: it is a file; choose a directory")
-    is_report = (out_dir / "index.html").exists() or (out_dir / "results.json").exists()
-    # The swap deletes the old directory, so it must be one of ours: never wipe a
-    # directory of someone's files because of a mistyped --out.
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_report:
-        raise ConfigError(
-            f"{out_dir} exists and is not a mnistlab report (no index.html or "
-            "results.json); refusing to replace it: choose another --out or empty it"
-        )
-
-
 def write_report(
     results: StudyResults,
     data: StudyData,
@@ -378,7 +366,7 @@ def write_report(
     """
     # Absolute, so that "." or "report/" still have a name and a parent to swap within.
     out = Path(os.path.abspath(out_dir))
-    _check_target(out)
+    check_report_target(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -1,0 +1,88 @@
+"""Checks a command makes before it starts computing.
+
+A study takes ten minutes or more and a training up to an hour: a mistyped
+``--out`` or an unreachable scheduler must not be found after the work. Every
+command calls these on its arguments and targets first, so each such mistake
+ends the command within seconds, as one line with the way out
+(:class:`~mnistlab.errors.ConfigError`, exit code 2).
+
+The checks only look; they create nothing. What they cannot know in advance
+(a disk that fills up during the work) is still handled where the files are
+written: whole or not at all.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mnistlab.data.registry import DatasetSpec, get_dataset_spec
+from mnistlab.errors import ConfigError
+from mnistlab.files import check_writable_directory
+from mnistlab.scheduling import CONNECT_TIMEOUT_S, LOCAL
+
+__all__ = [
+    "check_dataset",
+    "check_scheduler_reachable",
+    "check_writable_directory",
+    "check_writable_file",
+]
+
+
+def check_dataset(name: str) -> DatasetSpec:
+    """Return the registry record of ``name``; an unknown name lists the known ones.
+
+    Raises
+    ------
+    UnknownDatasetError
+        If the registry has no data set of that name.
+    """
+    return get_dataset_spec(name)
+
+
+def check_writable_file(path: Path, *, option: str) -> None:
+    """Check that the file ``path`` can be written (created or replaced).
+
+    Raises
+    ------
+    ConfigError
+        If ``path`` is a directory, or its directory cannot be written.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{option} {path}: it is a directory; name a file")
+    check_writable_directory(path.parent, option=option)
+
+
+def check_scheduler_reachable(scheduler: str | None) -> None:
+    """Check that a remote Dask scheduler accepts connections, without starting any work.
+
+    ``None`` (this machine's processes) and ``"local"`` (a cluster started by
+    the command itself) need no check.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        What :func:`mnistlab.scheduling.parse_scheduler` returned.
+
+    Raises
+    ------
+    ConfigError
+        If nothing accepts a connection at its address within the timeout.
+    """
+    if scheduler is None or scheduler == LOCAL:
+        return
+    parts = urlsplit(scheduler)
+    host, port = parts.hostname, parts.port
+    if host is None or port is None:  # parse_scheduler lets no such value through
+        raise ConfigError(f"--scheduler {scheduler!r}: no host and port in it")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError:
+        # The same words as when the engine itself cannot connect.
+        raise ConfigError(
+            f"Cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s: start "
+            f"one with 'dask scheduler' and workers with 'dask worker {scheduler}', or use "
+            "--scheduler local."
+        ) from None
