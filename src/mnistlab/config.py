@@ -17,6 +17,13 @@ import platformdirs
 DATA_DIR_ENV = "MNISTLAB_DATA_DIR"
 CACHE_DIR_ENV = "MNISTLAB_CACHE_DIR"
 MODELS_DIR_ENV = "MNISTLAB_MODELS_DIR"
+#: The XDG Base Directory list of system data directories (``datasets/NAME`` inside each).
+SYSTEM_DATA_DIRS_ENV = "XDG_DATA_DIRS"
+#: Its value when unset or empty, as the XDG specification defines it.
+DEFAULT_SYSTEM_DATA_DIRS = "/usr/local/share:/usr/share"
+#: Where Debian's dataset packages put their files (``/usr/share/datasets/NAME``),
+#: searched even when ``XDG_DATA_DIRS`` leaves it out.
+SYSTEM_SHARE = Path("/usr/share")
 
 
 def default_cache_dir() -> Path:
@@ -27,6 +34,31 @@ def default_cache_dir() -> Path:
 def default_models_dir() -> Path:
     """Return where trained models live by default: the platform's user data directory."""
     return Path(platformdirs.user_data_dir("mnistlab", appauthor=False)) / "models"
+
+
+def system_data_dirs(value: str | None = None) -> tuple[Path, ...]:
+    """Return the system data directories, in the order they are searched.
+
+    Parameters
+    ----------
+    value : str or None
+        A value of ``XDG_DATA_DIRS`` (colon-separated); ``None`` or empty for
+        the specification's default.
+
+    Returns
+    -------
+    tuple of Path
+        The absolute directories of ``value``, then ``/usr/share`` if missing.
+
+    Example
+    -------
+    >>> system_data_dirs("/opt/share")
+    (PosixPath('/opt/share'), PosixPath('/usr/share'))
+    """
+    # The specification says relative entries are invalid and to be ignored.
+    listed = [Path(p) for p in (value or DEFAULT_SYSTEM_DATA_DIRS).split(":") if p.startswith("/")]
+    directories = [*listed, SYSTEM_SHARE]
+    return tuple(dict.fromkeys(directories))
 
 
 @dataclass(frozen=True)
@@ -43,6 +75,10 @@ class Settings:
     models_dir : Path
         Where trained models and their metadata records are kept. Unlike the
         cache, its files are the product of long training: nothing deletes them.
+    system_data_dirs : tuple of Path
+        System data directories: a data set installed by the system's package
+        manager is in ``DIR/datasets/NAME`` (Debian's ``dataset-fashion-mnist``
+        puts Fashion-MNIST in ``/usr/share/datasets/fashion-mnist``).
 
     Example
     -------
@@ -52,6 +88,7 @@ class Settings:
     data_dir: Path | None
     cache_dir: Path
     models_dir: Path = field(default_factory=default_models_dir)
+    system_data_dirs: tuple[Path, ...] = field(default_factory=system_data_dirs)
 
     @classmethod
     def resolve(
@@ -69,7 +106,8 @@ class Settings:
         data_dir, cache_dir, models_dir : path-like or None
             Explicit values; they win over the environment.
         environ : mapping, optional
-            The environment to read (``os.environ`` when omitted).
+            The environment to read (``os.environ`` when omitted); the system
+            data directories come from its ``XDG_DATA_DIRS``.
 
         Returns
         -------
@@ -83,4 +121,5 @@ class Settings:
             data_dir=Path(data).expanduser() if data is not None else None,
             cache_dir=Path(cache).expanduser() if cache is not None else default_cache_dir(),
             models_dir=Path(models).expanduser() if models is not None else default_models_dir(),
+            system_data_dirs=system_data_dirs(env.get(SYSTEM_DATA_DIRS_ENV)),
         )

@@ -44,8 +44,8 @@ def fetch(
         dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
     )
     console.print(f"{data.name}: {data.images.shape[0]:,} images, verified")
-    console.print(f"source: {data.source}")
-    console.print(f"cache: {data.cache_path}")
+    console.print(f"source: {data.source}", soft_wrap=True)
+    console.print(f"cache: {data.cache_path}", soft_wrap=True)
 
 
 @app.command()
@@ -86,8 +86,8 @@ def info(
         checks.add_row(check.key, check.seen, "OK" if check.ok else "MISMATCH")
     console.print(checks)
     console.print(f"checksum: {data.checksum}")
-    console.print(f"source: {data.source}")
-    console.print(f"cache: {data.cache_path}")
+    console.print(f"source: {data.source}", soft_wrap=True)
+    console.print(f"cache: {data.cache_path}", soft_wrap=True)
 
 
 def _mosaic(images: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

