@@ -131,3 +131,29 @@ def test_study_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_
     )
     assert bad.returncode == EXIT_USER_ERROR
     assert "unknown step 'nope'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_open_shows_the_report_in_the_browser(
+    settings: Settings, mnist: Dataset, tmp_path: Path
+) -> None:
+    """``--open`` hands the report's file URI to the default browser (``BROWSER``)."""
+    seen = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(
+        f"#!{sys.executable}\nimport sys\nopen({str(seen)!r}, 'w').write(sys.argv[1])\n",
+        encoding="utf-8",
+    )
+    browser.chmod(0o755)
+    out = tmp_path / "report"
+    env = {**os.environ, "BROWSER": str(browser), "COLUMNS": "200"}
+    args = ["study", "--steps", "look", "--out", str(out), "--open", *LIMIT, *dirs(settings)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "mnistlab", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert seen.read_text(encoding="utf-8") == (out / "index.html").resolve().as_uri()

@@ -182,6 +182,10 @@ def study(
     cache_dir: CacheDirOption = None,
     models_dir: ModelsDirOption = None,
     source: SourceOption = "auto",
+    open_report: Annotated[
+        bool,
+        typer.Option("--open", help="Open the report in the default web browser when done."),
+    ] = False,
     limit: Annotated[
         str | None,
         typer.Option(
@@ -285,3 +289,22 @@ def study(
     elapsed = time.perf_counter() - started
     out_console.print(f"report: {index}")
     out_console.print(f"total time: {elapsed:.1f} s (study {results.seconds:.1f} s)")
+    if open_report:
+        show_in_browser(index, console)
+
+
+def show_in_browser(index: Path, console: Console) -> None:
+    """Open the report in the default browser, or say where it is if there is none.
+
+    A machine without a browser (a server, a container) is not an error: the
+    report is written, and its address is the one thing left to say.
+    """
+    import webbrowser
+
+    uri = index.resolve().as_uri()
+    try:
+        opened = webbrowser.open(uri)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        console.print(f"no web browser to open; open {uri} in one", soft_wrap=True)
