@@ -105,30 +105,27 @@ def test_parse_steps_accepts_names_numbers_and_ranges() -> None:
         parse_steps(",")
 
 
-def test_study_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
-    out = tmp_path / "report"
-    env = {**os.environ, "COLUMNS": "200"}
-    args = ["study", "--steps", "look", "--out", str(out), *LIMIT, *dirs(settings)]
-    proc = subprocess.run(
+def mnistlab_process(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user's shell would."""
+    return subprocess.run(
         [sys.executable, "-m", "mnistlab", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "COLUMNS": "200", **env},
         timeout=300,
         check=False,
     )
+
+
+def test_study_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    args = ["study", "--steps", "look", "--out", str(out), *LIMIT, *dirs(settings)]
+    proc = mnistlab_process(args)
     assert proc.returncode == 0, proc.stderr
     assert "report: " in proc.stdout and str(out.resolve()) in proc.stdout
     assert (out / "index.html").is_file()
 
-    bad = subprocess.run(
-        [sys.executable, "-m", "mnistlab", "study", "--steps", "nope"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    bad = mnistlab_process(["study", "--steps", "nope"])
     assert bad.returncode == EXIT_USER_ERROR
     assert "unknown step 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -145,15 +142,7 @@ def test_open_shows_the_report_in_the_browser(
     )
     browser.chmod(0o755)
     out = tmp_path / "report"
-    env = {**os.environ, "BROWSER": str(browser), "COLUMNS": "200"}
     args = ["study", "--steps", "look", "--out", str(out), "--open", *LIMIT, *dirs(settings)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "mnistlab", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    proc = mnistlab_process(args, BROWSER=str(browser))
     assert proc.returncode == 0, proc.stderr
     assert seen.read_text(encoding="utf-8") == (out / "index.html").resolve().as_uri()
