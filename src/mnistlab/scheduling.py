@@ -4,7 +4,8 @@
 tool starts on loopback and stops when done) or the address of a running
 scheduler, ``tcp://HOST:PORT``. Inside :func:`dask_engine` scikit-learn's and
 our own joblib calls go through joblib's Dask backend (two of its faults
-mended: see ``_joblib_backend``), so the same code runs on one machine or many;
+mended, where its private class is usable: see ``_joblib_backend``), so the
+same code runs on one machine or many;
 every task is seeded and independent, so the results do not depend on where
 they ran. A remote cluster must run the same mnistlab, scikit-learn and numpy
 as this process (checked on connecting): its scheduler unpickles every task.
@@ -33,13 +34,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mnistlab.errors import ClusterError, ConfigError
+from mnistlab.private_apis import usable
 
 LOCAL = "local"
 #: How long to wait for a remote scheduler before giving up.
 CONNECT_TIMEOUT_S = 10
 _INSTALL_HINT = "install it with: pip install 'mnistlab[dask]'"
-#: joblib's name for the backend that the enclosed work uses (see _joblib_backend).
+#: joblib's name for the mended Dask backend (see _joblib_backend).
 JOBLIB_BACKEND = "mnistlab-dask"
+#: The name joblib registers its own Dask backend under: the public path.
+JOBLIB_OWN_BACKEND = "dask"
+#: The key of joblib's private Dask backend class in mnistlab.private_apis.
+PRIVATE_DASK_BACKEND = "joblib-dask-backend"
 
 
 @dataclass(frozen=True)
@@ -229,8 +235,24 @@ def dask_engine(
             ) from exc
 
 
-@functools.cache
 def _joblib_backend() -> str:
+    """The name of the joblib backend for Dask: the mended one where it may be used.
+
+    The mended backend subclasses a private class of joblib and rewrites one of
+    its private coroutines (:mod:`mnistlab.private_apis`, key
+    ``joblib-dask-backend``). Where that is not usable (an unverified joblib,
+    or ``MNISTLAB_PUBLIC_APIS_ONLY=1``) the work goes through joblib's own
+    Dask backend, public, which computes the same results but has both faults
+    :func:`_mended_backend` describes: a one-slot cluster's tasks run in this
+    process, and a task that kills its workers leaves the caller waiting.
+    """
+    if usable(PRIVATE_DASK_BACKEND):
+        return _mended_backend()
+    return JOBLIB_OWN_BACKEND
+
+
+@functools.cache
+def _mended_backend() -> str:
     """Register joblib's Dask backend with two faults mended; return its name.
 
     * joblib runs a call in the calling process, one task after another, when

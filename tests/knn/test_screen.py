@@ -7,7 +7,14 @@ import pytest
 
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
-from mnistlab.knn.screen import Screen, _points, as_pixels, gram_bound, screen_error
+from mnistlab.knn.screen import (
+    Screen,
+    _points,
+    as_pixels,
+    gram_bound,
+    n_threads,
+    screen_error,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +87,18 @@ def test_pixels_are_stored_compactly_and_checked() -> None:
         as_pixels(np.array([[1e9, 1.0]]))
     with pytest.raises(ConfigError, match="2-D array"):
         as_pixels(np.zeros(3))
+
+
+def test_the_number_of_threads_does_not_change_the_answer(mnist: Dataset) -> None:
+    # Threads only share out fixed chunks of rows; each real image appears twice
+    # (ties everywhere), so even the choice among equal distances must agree.
+    X64, compact = as_pixels(np.vstack([mnist.X_train[:3000]] * 2))
+    Q = mnist.X_test[:700].astype(np.float64)
+    screen = Screen.build(X64, compact, n_components=112, n_jobs=1)
+    assert np.array_equal(
+        screen.table, Screen.build(X64, compact, n_components=112, n_jobs=3).table
+    )
+    one = screen.search(Q, n_search=6, n_jobs=1)
+    for n_jobs in (2, 3, n_threads(None)):
+        many = screen.search(Q, n_search=6, n_jobs=n_jobs)
+        assert np.array_equal(one[0], many[0]) and np.array_equal(one[1], many[1])

@@ -19,6 +19,7 @@ from mnistlab.cli.app import run
 from mnistlab.cli.serve import WORKER_MODEL_ENV, worker_app
 from mnistlab.config import Settings
 from mnistlab.data import Dataset
+from mnistlab.private_apis import PUBLIC_APIS_ONLY_ENV
 from tests.web.servers import digit_png, trained_model
 
 
@@ -109,6 +110,79 @@ def test_the_command_serves_the_default_model_until_interrupted(
     assert process.returncode in (0, 130)
     assert f"Serving model knn-tuned on http://127.0.0.1:{port}/" in err.decode()
     assert b"Traceback" not in err
+
+
+@pytest.mark.slow
+def test_on_the_public_path_several_workers_become_one_process_with_the_same_answers(
+    mnist: Dataset, settings: Settings
+) -> None:
+    # MNISTLAB_PUBLIC_APIS_ONLY=1: no uvicorn Multiprocess (one process serves),
+    # and the model's KNN asks KNeighborsClassifier itself: the same digit.
+    trained_model(mnist, settings)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MNISTLAB_MODELS_DIR": str(settings.models_dir),
+        PUBLIC_APIS_ONLY_ENV: "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mnistlab", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                health = json.loads(conn.getresponse().read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert health is not None and health["model"] == "knn-tuned"
+        answers = []
+        for index in range(5):
+            conn.request(
+                "POST",
+                "/api/predict",
+                body=digit_png(mnist.X_test[index]),
+                headers={"Content-Type": "image/png"},
+            )
+            answers.append(json.loads(conn.getresponse().read()))
+        conn.close()
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    text = err.decode()
+    assert [a["digit"] for a in answers] == [7, 2, 1, 0, 4]
+    # The same responses, to the last bit of every probability, as the app on the
+    # private paths (this process) gives.
+    from fastapi.testclient import TestClient
+
+    from mnistlab.models.store import ModelStore
+    from mnistlab.web.app import create_app
+
+    store = ModelStore(settings.models_dir)
+    with TestClient(create_app(model=store.load("knn-tuned"), store=store)) as client:
+        expected = [
+            client.post(
+                "/api/predict",
+                content=digit_png(mnist.X_test[index]),
+                headers={"Content-Type": "image/png"},
+            ).json()
+            for index in range(5)
+        ]
+    assert answers == expected
+    assert children.split() == []  # no worker processes
+    assert f"Serving model knn-tuned on http://127.0.0.1:{port}/ with 1 process" in text
+    assert "not using uvicorn-multiprocess" in text and "not using sklearn-argkmin" in text
+    assert text.count("not using uvicorn-multiprocess") == 1
+    assert "Traceback" not in text
+    assert process.returncode in (0, 130)
 
 
 def test_a_worker_leaves_what_it_loaded_out_of_the_garbage_collector(

@@ -10,6 +10,18 @@ under load (:mod:`mnistlab.web.malloc`); once the model is loaded, it leaves
 what start-up loaded out of Python's garbage collector (:func:`freeze_loaded_objects`). Example::
 
     mnistlab serve --port 8000 --model knn-deskew
+
+Several worker processes on the socket this command opened need uvicorn's
+``Multiprocess`` supervisor, which uvicorn does not document
+(:mod:`mnistlab.private_apis`, key ``uvicorn-multiprocess``). Where it is not
+usable (an unverified uvicorn, or ``MNISTLAB_PUBLIC_APIS_ONLY=1``), the command
+serves from one process, with the same responses. uvicorn's public way to
+several workers, ``uvicorn.run(..., fd=..., workers=N)``, is no substitute: it
+takes any inherited socket for a Unix one (``socket.fromfd(fd, AF_UNIX, ...)``
+in ``Config.bind_socket``), so uvloop serves our TCP socket as a pipe, without
+TCP_NODELAY, and every response on a kept-alive connection waits about 40 ms
+for the client's delayed ACK (measured with uvicorn 0.55 and uvloop 0.23:
+100 requests on one connection take 4.5 s instead of 0.03 s).
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from rich.console import Console
 from mnistlab.cli.options import ModelsDirOption, build_settings
 from mnistlab.config import MODELS_DIR_ENV
 from mnistlab.errors import ConfigError
+from mnistlab.private_apis import usable
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -40,6 +53,8 @@ HostOption = Annotated[
 PortOption = Annotated[int, typer.Option("--port", help="TCP port to listen on.", min=0, max=65535)]
 #: Most server processes started without --workers (each holds a copy of the model).
 MAX_DEFAULT_WORKERS = 4
+#: The key of uvicorn's process supervisor in mnistlab.private_apis.
+PRIVATE_SUPERVISOR = "uvicorn-multiprocess"
 
 WorkersOption = Annotated[
     int | None,
@@ -159,7 +174,6 @@ def serve(
     """
     try:
         import uvicorn
-        from uvicorn.supervisors import Multiprocess
 
         from mnistlab.web.app import create_app
     except ModuleNotFoundError as exc:
@@ -179,6 +193,8 @@ def serve(
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     workers = default_workers() if workers is None else workers
+    if workers > 1 and not usable(PRIVATE_SUPERVISOR):
+        workers = 1  # the public path: one process (the reason is logged once)
     processes = "1 process" if workers == 1 else f"{workers} processes"
     Console(stderr=True, highlight=False).print(
         f"Serving model {name} on http://{shown_host}:{bound_port}/ with {processes} "
@@ -203,4 +219,6 @@ def serve(
             workers=workers,
             log_level="warning",
         )
+        from uvicorn.supervisors import Multiprocess
+
         Multiprocess(config, sockets=[sock]).run()

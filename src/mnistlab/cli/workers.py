@@ -11,10 +11,17 @@ them) takes the signal mask of the thread that created it.
 
 This is for the command line only. In a notebook an interrupt reaches the
 kernel alone, and the library leaves joblib as it is.
+
+The backend subclasses ``joblib.parallel.LokyBackend``, a class joblib does not
+document (:mod:`mnistlab.private_apis`, key ``joblib-loky-backend``). Where it
+is not usable (an unverified joblib, or ``MNISTLAB_PUBLIC_APIS_ONLY=1``),
+nothing is registered: joblib's default backend runs the work, with the same
+results, and a worker may print a traceback on Ctrl-C.
 """
 
 from __future__ import annotations
 
+import functools
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,12 +29,15 @@ from multiprocessing import resource_tracker
 from typing import Any
 
 from joblib import register_parallel_backend
-from joblib.parallel import LokyBackend
+
+from mnistlab.private_apis import usable
 
 __all__ = ["BACKEND_NAME", "ctrl_c_held", "start_workers_without_ctrl_c"]
 
 #: The name under which the backend is registered with joblib.
 BACKEND_NAME = "loky-without-ctrl-c"
+#: The key of joblib's loky backend class in mnistlab.private_apis.
+PRIVATE_LOKY_BACKEND = "joblib-loky-backend"
 
 
 @contextmanager
@@ -46,24 +56,33 @@ def ctrl_c_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-class _LokyWithoutCtrlC(LokyBackend):
-    """joblib's loky backend, whose workers are started with SIGINT blocked.
+@functools.cache
+def _loky_without_ctrl_c() -> type:
+    """Build the backend class; only where the private base class may be used."""
+    from joblib.parallel import LokyBackend
 
-    loky starts missing workers (and its manager thread) inside ``submit``.
-    Starting a worker also starts Python's own resource tracker the first time,
-    which on Python 3.11 unblocks SIGINT in the calling thread when it is done
-    (it unblocks rather than restoring the mask it found): it is started once
-    the executor is configured, before any worker.
-    """
+    class LokyWithoutCtrlC(LokyBackend):
+        """joblib's loky backend, whose workers are started with SIGINT blocked.
 
-    def configure(self, *args: Any, **kwargs: Any) -> int:
-        n_jobs = int(super().configure(*args, **kwargs))
-        resource_tracker.ensure_running()
-        return n_jobs
+        loky starts missing workers (and its manager thread) inside ``submit``.
+        Starting a worker also starts Python's own resource tracker the first
+        time, which on Python 3.11 unblocks SIGINT in the calling thread when it
+        is done (it unblocks rather than restoring the mask it found): it is
+        started once the executor is configured, before any worker.
+        """
 
-    def submit(self, func: Callable[[], Any], callback: Callable[..., Any] | None = None) -> Any:
-        with ctrl_c_held():
-            return super().submit(func, callback=callback)
+        def configure(self, *args: Any, **kwargs: Any) -> int:
+            n_jobs = int(super().configure(*args, **kwargs))
+            resource_tracker.ensure_running()
+            return n_jobs
+
+        def submit(
+            self, func: Callable[[], Any], callback: Callable[..., Any] | None = None
+        ) -> Any:
+            with ctrl_c_held():
+                return super().submit(func, callback=callback)
+
+    return LokyWithoutCtrlC
 
 
 def start_workers_without_ctrl_c() -> None:
@@ -72,5 +91,8 @@ def start_workers_without_ctrl_c() -> None:
     Parallel calls that name no backend use it, scikit-learn's included, with
     their hints (``prefer="threads"``, ``require="sharedmem"``) still obeyed;
     a backend chosen with :func:`joblib.parallel_config` (Dask's) is left alone.
+    Does nothing where joblib's loky backend class may not be used (logged once).
     """
-    register_parallel_backend(BACKEND_NAME, _LokyWithoutCtrlC, make_default=True)
+    if not usable(PRIVATE_LOKY_BACKEND):
+        return
+    register_parallel_backend(BACKEND_NAME, _loky_without_ctrl_c(), make_default=True)

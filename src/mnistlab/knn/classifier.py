@@ -25,6 +25,17 @@ where positions matter.
 Given uint8 pixels, scikit-learn takes another search (``ArgKmin`` accepts
 only float32 and float64), whose tie choice may differ; this class always
 answers as scikit-learn does for float64.
+
+Without scikit-learn's private search
+-------------------------------------
+Searching the tied rows again needs scikit-learn's private ``ArgKmin``
+(:mod:`mnistlab.private_apis`, key ``sklearn-argkmin``). Where it is not
+usable (an unverified scikit-learn, or ``MNISTLAB_PUBLIC_APIS_ONLY=1``),
+``predict`` and ``predict_proba`` hand the whole query set to
+``KNeighborsClassifier`` fitted on the same float64 rows: the same numbers,
+at its speed. The whole set, not only the tied rows, because the way
+scikit-learn breaks a tie depends on how many rows it was asked about.
+``tests/test_private_apis.py`` checks that both paths agree, ties included.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -40,6 +52,7 @@ from mnistlab.errors import ConfigError
 from mnistlab.knn.plain import (
     WEIGHTS,
     distance_vote,
+    private_search_usable,
     rows_to_search_again,
     search_like_classifier,
     uniform_vote,
@@ -60,7 +73,8 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         Principal axes of the screen. Any value gives the same predictions; it
         trades the screen's cost against the number of exact distances.
     n_jobs : int or None, default=None
-        Threads; None uses as many as scikit-learn's own search would.
+        Threads of the screen; None or a negative value uses one per physical
+        core (:func:`mnistlab.knn.screen.n_threads`). The answers do not depend on it.
 
     Attributes
     ----------
@@ -145,7 +159,10 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_queries,)
         """
-        dist, ind = self._neighbors(X, order_matters=self.weights == "distance")
+        Q = self._queries(X)
+        if not private_search_usable():
+            return np.asarray(self._plain_classifier().predict(Q))
+        dist, ind = self._neighbors(Q, order_matters=self.weights == "distance")
         labels = self._y[ind]
         if self.weights == "uniform":
             return self.classes_[uniform_vote(labels, len(self.classes_))]
@@ -163,7 +180,10 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_queries, n_classes)
         """
-        dist, ind = self._neighbors(X, order_matters=False)
+        Q = self._queries(X)
+        if not private_search_usable():
+            return np.asarray(self._plain_classifier().predict_proba(Q))
+        dist, ind = self._neighbors(Q, order_matters=False)
         labels = self._y[ind]
         if self.weights == "uniform":
             weights = np.ones(labels.shape)
@@ -183,9 +203,8 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
         proba /= proba.sum(axis=1)[:, np.newaxis]
         return proba
 
-    def _neighbors(self, X: Any, *, order_matters: bool) -> tuple[np.ndarray, np.ndarray]:
-        # The k nearest rows: exact sets from the screen; ties (and, if asked,
-        # order) from scikit-learn's own search.
+    def _queries(self, X: Any) -> np.ndarray:
+        # The query rows as float64, checked against what was fitted.
         check_is_fitted(self, "screen_")
         Q, _ = as_pixels(X)
         if Q.shape[1] != self.n_features_in_:
@@ -199,6 +218,20 @@ class FastKNeighborsClassifier(ClassifierMixin, BaseEstimator):
                 f"n_neighbors ({k}) is larger than the {self.n_samples_fit_} training rows; "
                 "lower n_neighbors."
             )
+        return Q
+
+    def _plain_classifier(self) -> KNeighborsClassifier:
+        # The public path: scikit-learn's classifier on the same float64 rows and
+        # labels (classes_[_y] is y itself), asked about the whole query set.
+        plain = KNeighborsClassifier(
+            n_neighbors=int(self.n_neighbors), weights=self.weights, n_jobs=self.n_jobs
+        )
+        return plain.fit(self.screen_.X64, self.classes_[self._y])
+
+    def _neighbors(self, Q: np.ndarray, *, order_matters: bool) -> tuple[np.ndarray, np.ndarray]:
+        # The k nearest rows: exact sets from the screen; ties (and, if asked,
+        # order) from scikit-learn's own search.
+        k = int(self.n_neighbors)
         n_search = min(k + 1, self.n_samples_fit_)
         sq, ind = self.screen_.search(Q, n_search=n_search, n_jobs=n_threads(self.n_jobs))
         rows = rows_to_search_again(sq, k, order_matters=order_matters)

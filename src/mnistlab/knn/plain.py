@@ -5,27 +5,45 @@ study's :class:`mnistlab.study.neighbors.NeighborSearch`) find neighbour sets
 their own way; they hand the rows where the choice among equidistant
 neighbours matters to :func:`search_like_classifier`, and vote as
 :func:`uniform_vote` and :func:`distance_vote` do, the way scikit-learn does.
+
+That search is scikit-learn's private ``ArgKmin`` reduction, called the way
+its classifier calls it (:data:`PRIVATE_SEARCH` in
+:mod:`mnistlab.private_apis`). Both fast paths ask :func:`private_search_usable`
+first; without it they hand the whole prediction to ``KNeighborsClassifier``,
+which gives the same numbers more slowly. The private names are imported
+only inside the functions that use them, so that mnistlab still imports
+where they have moved.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn import get_config
-from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils.extmath import weighted_mode
+
+from mnistlab.private_apis import usable
 
 #: The vote weightings both fast paths support.
 WEIGHTS = ("uniform", "distance")
+#: The key of scikit-learn's private search in :mod:`mnistlab.private_apis`.
+PRIVATE_SEARCH = "sklearn-argkmin"
+
+
+def private_search_usable() -> bool:
+    """Whether :func:`search_like_classifier` may run (logs once in a process when not)."""
+    return usable(PRIVATE_SEARCH)
 
 
 def brute_strategy(n_queries: int, n_fit: int) -> str:
     """The strategy scikit-learn's ``ArgKmin`` picks for ``strategy="auto"``.
 
     As in ``sklearn/metrics/_pairwise_distances_reduction/_base.pyx.tp``; the
-    two strategies resolve ties at the k-th distance differently.
+    two strategies resolve ties at the k-th distance differently. Private (see
+    :func:`private_search_usable`).
     """
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
     chunk = get_config().get("pairwise_dist_chunk_size", 256)
     if n_fit < n_queries or 4 * chunk * _openmp_effective_n_threads() < n_queries:
         return "parallel_on_X"
@@ -90,7 +108,13 @@ def search_like_classifier(
     Returns
     -------
     distances, indices : ndarray, shape (len(queries), k)
+
+    Notes
+    -----
+    Private: call it only when :func:`private_search_usable` says so.
     """
+    from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
+
     queries = np.ascontiguousarray(queries)
     nn = NearestNeighbors(n_neighbors=k).fit(X_fit)
     if nn._fit_method != "brute":

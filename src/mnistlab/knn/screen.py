@@ -56,8 +56,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from joblib import cpu_count
 from scipy.linalg import eigh
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
 from mnistlab.errors import ConfigError, MnistlabError
@@ -331,8 +331,14 @@ def screen_error(m: int, n: int, radii: np.ndarray, R: float) -> np.ndarray:
 
 
 def n_threads(n_jobs: int | None) -> int:
-    """Threads for ``n_jobs``: None or negative means as many as scikit-learn's search uses."""
-    return max(1, _openmp_effective_n_threads() if n_jobs is None or n_jobs < 0 else n_jobs)
+    """Threads for ``n_jobs``: None or negative means one per physical core.
+
+    joblib's count, which also honours a container's CPU quota: the number
+    scikit-learn's own search starts from. Only the speed depends on it: every
+    query chunk is screened alone, with a one-thread BLAS, so any number of
+    threads returns the same distances and rows (``tests/knn/test_screen.py``).
+    """
+    return max(1, cpu_count(only_physical_cores=True) if n_jobs is None or n_jobs < 0 else n_jobs)
 
 
 def _points(

@@ -2,6 +2,9 @@
 
 Every prediction comes from :class:`NeighborSearch`, which answers several k
 and both weightings from one neighbour search and is exact (see its module).
+Where scikit-learn's private search is not usable (:mod:`mnistlab.private_apis`),
+``NeighborSearch.predict`` asks ``KNeighborsClassifier`` itself about each fold:
+the same numbers, one plain search per candidate instead of one per fold.
 """
 
 from __future__ import annotations

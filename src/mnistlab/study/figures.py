@@ -26,8 +26,10 @@ from mnistlab.study.results import FigureSpec, StepResult
 
 
 def _figure_of(ax: Axes) -> Figure:
-    # Our plot functions always draw on a top-level Figure, never a SubFigure.
-    figure = ax.get_figure(root=True)
+    # Our plot functions always draw on a top-level Figure, never a SubFigure,
+    # so ax.figure (public on every matplotlib) is that Figure; the check says
+    # so loudly should a SubFigure ever come.
+    figure = ax.figure
     if not isinstance(figure, Figure):
         raise TypeError(f"Expected an Axes on a Figure, got {type(figure).__name__}.")
     return figure

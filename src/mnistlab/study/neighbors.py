@@ -23,6 +23,13 @@ pixels (the study's always are): it returns exactly the ``max_k + 1`` smallest
 squared distances, as exact integers whose square roots are scikit-learn's
 distances bit for bit, several times faster than ``NearestNeighbors``. Other
 data fall back to ``NearestNeighbors``.
+
+Searching the tied rows again is scikit-learn's private ``ArgKmin``
+(:mod:`mnistlab.private_apis`, key ``sklearn-argkmin``). Where it is not
+usable (an unverified scikit-learn, or ``MNISTLAB_PUBLIC_APIS_ONLY=1``),
+:meth:`NeighborSearch.predict` asks ``KNeighborsClassifier`` itself about the
+whole query set, whose size decides how scikit-learn breaks ties: the same
+predictions, at its speed (``tests/test_private_apis.py``).
 """
 
 from __future__ import annotations
@@ -30,12 +37,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
 from mnistlab.errors import ConfigError
 from mnistlab.knn.plain import (
     WEIGHTS,
     distance_vote,
+    private_search_usable,
     rows_to_search_again,
     search_like_classifier,
     uniform_vote,
@@ -115,9 +123,30 @@ class NeighborSearch:
         Returns
         -------
         distances, indices : ndarray, shape (n_queries, k)
+
+        Notes
+        -----
+        Without scikit-learn's private search, the answer is
+        ``NearestNeighbors(n_neighbors=k).kneighbors`` over the whole query
+        set: the classifier's ``kneighbors``. The class-mode search has no
+        public counterpart; :meth:`predict` then asks the classifier itself.
         """
+        self._check_k(k)
+        if not private_search_usable():
+            nn = NearestNeighbors(n_neighbors=k).fit(self.X_fit)
+            distances, indices = nn.kneighbors(self.X_query)
+            return distances, indices
+        return self._exact_neighbors(k, class_mode=class_mode, order_matters=order_matters)
+
+    def _check_k(self, k: int) -> None:
         if not 1 <= k <= self.max_k:
             raise ValueError(f"k must be in 1..{self.max_k} for this search, got {k}.")
+
+    def _exact_neighbors(
+        self, k: int, *, class_mode: bool, order_matters: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # This search's neighbours; the rows where scikit-learn's choice among
+        # equidistant rows matters from its own (private) search.
         dist = self.distances[:, :k].copy()
         ind = self.indices[:, :k].copy()
         tied = rows_to_search_again(self.distances, k, order_matters=order_matters)
@@ -149,9 +178,15 @@ class NeighborSearch:
         """
         if weights not in WEIGHTS:
             raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}.")
+        self._check_k(k)
         y2d = y_fit.reshape(len(y_fit), -1)
         single = y_fit.ndim == 1
-        dist, ind = self.neighbors(
+        if not private_search_usable():
+            # The public path: the classifier itself, on the whole query set.
+            plain = KNeighborsClassifier(n_neighbors=k, weights=weights).fit(self.X_fit, y_fit)
+            predicted = np.asarray(plain.predict(self.X_query)).reshape(len(self.X_query), -1)
+            return predicted.ravel() if single else predicted
+        dist, ind = self._exact_neighbors(
             k, class_mode=single and weights == "uniform", order_matters=weights == "distance"
         )
         columns = []
