@@ -122,6 +122,21 @@ class Engine:
                 self.client.amm.start()
 
 
+def unreachable_scheduler(scheduler: str) -> ConfigError:
+    """The one-line error for a scheduler address where nothing answers.
+
+    Example
+    -------
+    >>> str(unreachable_scheduler("tcp://127.0.0.1:8786"))[:44]
+    'Cannot reach the Dask scheduler at tcp://127'
+    """
+    return ConfigError(
+        f"Cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s: start "
+        f"one with 'dask scheduler' and workers with 'dask worker {scheduler}', or use "
+        "--scheduler local."
+    )
+
+
 def parse_scheduler(value: str | None) -> str | None:
     """Check a ``--scheduler`` value and return it normalised.
 
@@ -218,11 +233,7 @@ def dask_engine(
                     distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
                 )
             except (OSError, TimeoutError) as exc:
-                raise ConfigError(
-                    f"Cannot reach the Dask scheduler at {scheduler} within "
-                    f"{CONNECT_TIMEOUT_S} s: start one with 'dask scheduler' and workers with "
-                    f"'dask worker {scheduler}', or use --scheduler local."
-                ) from exc
+                raise unreachable_scheduler(scheduler) from exc
             _wait_for_a_worker(client, scheduler)
             _check_environment(client, scheduler)
         stack.enter_context(parallel_config(backend=_joblib_backend()))

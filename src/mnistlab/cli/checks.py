@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from mnistlab.data.registry import DatasetSpec, get_dataset_spec
 from mnistlab.errors import ConfigError
 from mnistlab.files import check_writable_directory
-from mnistlab.scheduling import CONNECT_TIMEOUT_S, LOCAL
+from mnistlab.scheduling import CONNECT_TIMEOUT_S, LOCAL, unreachable_scheduler
 
 __all__ = [
     "check_dataset",
@@ -80,9 +80,4 @@ def check_scheduler_reachable(scheduler: str | None) -> None:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
             pass
     except OSError:
-        # The same words as when the engine itself cannot connect.
-        raise ConfigError(
-            f"Cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s: start "
-            f"one with 'dask scheduler' and workers with 'dask worker {scheduler}', or use "
-            "--scheduler local."
-        ) from None
+        raise unreachable_scheduler(scheduler) from None
