@@ -39,7 +39,9 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
+#: No directory: the tool's own chain (MNISTLAB_DATA_DIR, the cache, then remote sources).
+DEFAULT_DATA_DIR: Path | None = None
+DATA_DIR_HELP = "a directory of the four IDX files (default: the tool's own data chain)"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -251,6 +253,22 @@ def compare(reference: dict[str, Any], study: dict[str, Any]) -> list[str]:
     return problems
 
 
+def idx_files_from_chain(directory: Path) -> Path:
+    """Write the four IDX files of the MNIST the tool's own chain delivers; both sides read them."""
+    import gzip
+
+    from mnistlab.data import get_dataset_spec, idx_bytes, load
+    from mnistlab.data.registry import IDX_FILES
+    from mnistlab.data.verify import split_arrays
+
+    data = load("mnist")
+    parts = split_arrays(get_dataset_spec("mnist"), data.images, data.labels)
+    directory.mkdir(parents=True, exist_ok=True)
+    for f in IDX_FILES:
+        (directory / f.gz_name).write_bytes(gzip.compress(idx_bytes(parts[f.key]), 1))
+    return directory
+
+
 def study_values(data_dir: Path, cache_dir: Path, n_train: int, n_test: int) -> dict[str, Any]:
     """Read the study's numbers and arrays back from the cache of the timed run."""
     from mnistlab.config import Settings
@@ -303,15 +321,14 @@ def _median(xs: list[float]) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Command line: alternate the two sides, compare numbers, print ratios of medians."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=DATA_DIR_HELP)
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--n-test", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each side")
     parser.add_argument("--json", type=Path, default=None, help="write all measurements here")
     args = parser.parse_args(argv)
-    data_dir = args.data_dir.resolve()
-
     work = Path(tempfile.mkdtemp(prefix="mnistlab-bench-"))
+    data_dir = args.data_dir.resolve() if args.data_dir else idx_files_from_chain(work / "mnist")
     ref_json = work / "reference.json"
     reference_cmd = [
         sys.executable,

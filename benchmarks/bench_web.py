@@ -46,7 +46,9 @@ from fastapi import FastAPI, Request  # at module level: the endpoint's annotati
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
+#: No directory: the tool's own chain (MNISTLAB_DATA_DIR, the cache, then remote sources).
+DEFAULT_DATA_DIR: Path | None = None
+DATA_DIR_HELP = "a directory of the four IDX files (default: the tool's own data chain)"
 HOST = "127.0.0.1"
 
 
@@ -84,7 +86,7 @@ HEADER = (
 )
 
 
-def canvas_pngs(data_dir: Path, count: int, side: int) -> tuple[list[bytes], list[int]]:
+def canvas_pngs(data_dir: Path | None, count: int, side: int) -> tuple[list[bytes], list[int]]:
     """Return ``count`` test digits as ``side``×``side`` dark-on-white PNGs, and their labels."""
     from mnistlab.config import Settings
     from mnistlab.data import load
@@ -301,7 +303,7 @@ def main() -> int:
     from mnistlab.config import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=DATA_DIR_HELP)
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="default: mnistlab's models directory"
     )

@@ -52,6 +52,7 @@ from typing import cast
 import psutil
 
 from bench_web import (
+    DATA_DIR_HELP,
     DEFAULT_DATA_DIR,
     LoadResult,
     canvas_pngs,
@@ -154,7 +155,7 @@ def mnistlab_commit() -> str:
     return described.stdout.strip()
 
 
-def train_default_model(data_dir: Path, models_dir: Path) -> None:
+def train_default_model(data_dir: Path | None, models_dir: Path) -> None:
     """Train ``knn-tuned`` on all 60,000 training images into ``models_dir``."""
     from mnistlab.config import Settings
     from mnistlab.data import load
@@ -296,7 +297,7 @@ def summary(result: dict[str, object]) -> str:
 def main() -> int:
     """Parse options, run, write the JSON, print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=DATA_DIR_HELP)
     parser.add_argument(
         "--models-dir",
         type=Path,

@@ -5,11 +5,13 @@ Learning*, 3rd ed., chapter 3): one estimator call after another, default
 ``n_jobs``, no caching, no shortcuts. It is the peer that ``mnistlab study`` is
 timed against and the oracle its numbers must equal.
 
-It does not import mnistlab on purpose: an oracle that shares code with the
-thing it checks would share its bugs. The data are read from the four IDX
-``.gz`` files and shaped exactly like ``fetch_openml('mnist_784',
-as_frame=False)`` returns them (``X`` float64, ``y`` an object array of the
-strings ``'0'``–``'9'``), because the book's code compares ``y == '5'``.
+It computes nothing with mnistlab on purpose: an oracle that shares code with
+the thing it checks would share its bugs. The data are read from the four IDX
+``.gz`` files of ``--data-dir`` (without it, mnistlab's own data chain delivers
+the same verified bytes: the only use of mnistlab here) and shaped exactly
+like ``fetch_openml('mnist_784', as_frame=False)`` returns them (``X`` float64,
+``y`` an object array of the strings ``'0'``–``'9'``), because the book's code
+compares ``y == '5'``.
 
 Every step returns its numbers as plain Python; long curves are summarised by
 length, first and last values and a SHA-256 of their float64 bytes, so two runs
@@ -63,7 +65,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "mnist"
+#: No directory: mnistlab's own chain (MNISTLAB_DATA_DIR, its cache, then remote sources).
+DEFAULT_DATA_DIR: Path | None = None
 FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
     "train_labels": "train-labels-idx1-ubyte.gz",
@@ -122,13 +125,14 @@ def read_idx_gz(path: Path) -> np.ndarray:
     return data.reshape(shape)
 
 
-def load_mnist(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     """Return ``X, y`` as ``fetch_openml('mnist_784', as_frame=False)`` does.
 
     Parameters
     ----------
-    data_dir : Path
-        Directory holding the four MNIST IDX ``.gz`` files.
+    data_dir : Path or None
+        Directory holding the four MNIST IDX ``.gz`` files; ``None`` for the
+        verified bytes of mnistlab's own data chain.
 
     Returns
     -------
@@ -137,9 +141,15 @@ def load_mnist(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     y : ndarray of shape (70000,), object
         The labels as Python strings ``'0'``–``'9'``.
     """
-    parts = {key: read_idx_gz(data_dir / name) for key, name in FILES.items()}
-    images = np.concatenate([parts["train_images"], parts["test_images"]])
-    labels = np.concatenate([parts["train_labels"], parts["test_labels"]])
+    if data_dir is None:
+        from mnistlab.data import load  # the data only: nothing is computed with mnistlab
+
+        data = load("mnist")
+        images, labels = np.asarray(data.images), np.asarray(data.labels)
+    else:
+        parts = {key: read_idx_gz(data_dir / name) for key, name in FILES.items()}
+        images = np.concatenate([parts["train_images"], parts["test_images"]])
+        labels = np.concatenate([parts["train_labels"], parts["test_labels"]])
     X = images.reshape(len(images), 784).astype(np.float64)
     y = np.array([str(int(v)) for v in labels], dtype=object)
     return X, y
@@ -549,7 +559,9 @@ def run_chapter(
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the chapter and optionally write its results as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="default: mnistlab's data chain"
+    )
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--n-test", type=int, default=10_000)
     parser.add_argument("--steps", default="", help="comma-separated step names (default all)")
@@ -570,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         log=lambda line: print(line, flush=True),
     )
     out["load"] = load
-    out["data_dir"] = str(args.data_dir)
+    out["data_dir"] = str(args.data_dir) if args.data_dir else "mnistlab data chain"
     print(f"{'total':<20} {out['total_wall']:8.2f} s wall {out['total_cpu']:8.2f} s cpu")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)

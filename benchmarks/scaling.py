@@ -67,7 +67,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "mnist"
+#: No directory: the tool's own chain (MNISTLAB_DATA_DIR, the cache, then remote sources).
+DEFAULT_DATA_DIR: Path | None = None
+DATA_DIR_HELP = "a directory of the four IDX files (default: the tool's own data chain)"
 DEFAULT_SIZES = (5_000, 10_000, 20_000, 40_000, 60_000)
 EXTRAPOLATE_TO = (240_000, 1_000_000)
 #: One thread everywhere, as on a Dask worker started with ``--nthreads 1``.
@@ -256,13 +258,16 @@ def measure(work: str, n: int, arrays: Path, *, timeout: float) -> Measurement:
     return Measurement(**json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def write_arrays(data_dir: Path, directory: Path) -> None:
+def write_arrays(data_dir: Path | None, directory: Path) -> None:
     """Save the verified MNIST arrays for the children to memory-map."""
     from mnistlab.config import Settings
     from mnistlab.data import load
 
-    settings = Settings.resolve(data_dir=data_dir, cache_dir=directory / "cache")
-    data = load("mnist", settings=settings, source="local")
+    if data_dir is None:
+        data = load("mnist")
+    else:
+        settings = Settings.resolve(data_dir=data_dir, cache_dir=directory / "cache")
+        data = load("mnist", settings=settings, source="local")
     for name in ("X_train", "y_train", "X_test"):
         np.save(directory / f"{name}.npy", getattr(data, name))
 
@@ -406,7 +411,7 @@ def run_all(args: argparse.Namespace, works: Sequence[str], sizes: Sequence[int]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=DATA_DIR_HELP)
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES))
     parser.add_argument("--works", default=",".join(WORKS), help="Comma-separated: sgd,svc,knn.")
     parser.add_argument("--timeout", type=float, default=900, help="Seconds per measurement.")

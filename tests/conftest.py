@@ -2,8 +2,10 @@
 
 The real data comes from ``MNISTLAB_DATA_DIR`` when it is set (CI points it at
 ``../shared/data/mnist``); otherwise from the tool's own automatic chain, once,
-then from the cache. In CI (``CI=true``) missing data fails the run: those
-tests must run there, never skip.
+then from the cache. The whole session, in-process and in every subprocess a
+test starts, shares one cache (``MNISTLAB_CACHE_DIR``, exported for the
+session), so a machine without the data fetches it at most once. In CI
+(``CI=true``) missing data fails the run: those tests must run there, never skip.
 """
 
 from __future__ import annotations
@@ -41,9 +43,27 @@ def private_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         os.environ[MODELS_DIR_ENV] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The one cache of the session: ``MNISTLAB_CACHE_DIR``, else a session-private directory.
+
+    The directory is exported as ``MNISTLAB_CACHE_DIR`` for the session, so every
+    command a test starts, in-process or as a subprocess, reads the data set
+    cached by the first load instead of fetching it again.
+    """
+    given = os.environ.get(CACHE_DIR_ENV)
+    if given:
+        yield Path(given).expanduser()
+        return
+    directory = tmp_path_factory.mktemp("mnistlab-cache")
+    os.environ[CACHE_DIR_ENV] = str(directory)
+    yield directory
+    os.environ.pop(CACHE_DIR_ENV, None)
+
+
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, private_models_dir: Path) -> Settings:
-    """Settings with a session-private cache unless ``MNISTLAB_CACHE_DIR`` is set."""
+def settings(private_models_dir: Path, session_cache_dir: Path) -> Settings:
+    """Settings with the session's cache (``MNISTLAB_CACHE_DIR`` or a session-private one)."""
     data_dir = os.environ.get(DATA_DIR_ENV) or None
     if os.environ.get("CI") == "true" and (data_dir is None or not _has_idx_files(Path(data_dir))):
         pytest.fail(
@@ -51,8 +71,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, private_models_dir: Path)
             f"files (got {data_dir!r})",
             pytrace=False,
         )
-    cache_dir = os.environ.get(CACHE_DIR_ENV) or tmp_path_factory.mktemp("mnistlab-cache")
-    return Settings.resolve(data_dir=data_dir, cache_dir=cache_dir)
+    return Settings.resolve(data_dir=data_dir, cache_dir=session_cache_dir)
 
 
 @pytest.fixture(scope="session")

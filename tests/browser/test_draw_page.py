@@ -1,16 +1,16 @@
 """The draw-a-digit page in a real headless Chromium against a real server.
 
 The server is uvicorn on a loopback port with the real ``knn-tuned`` model;
-the browser is Debian's Chromium driven by Playwright. Strokes are drawn with
-the mouse (and, on a phone-sized page, with touch events), and the test reads
-the prediction and the ten probability bars from the page the way a person
-would see them. Without the browser the tests skip, unless
-``MNISTLAB_REQUIRE_BROWSER=1`` (CI sets it): then a missing browser fails.
+the browser is a headless Chromium (found by ``tests/browser/conftest.py``)
+driven by Playwright. Strokes are drawn with the mouse (and, on a phone-sized
+page, with touch events), and the test reads the prediction and the ten
+probability bars from the page the way a person would see them. Without a
+browser the tests skip, except in CI or with ``MNISTLAB_REQUIRE_BROWSER=1``:
+then a missing browser fails.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -27,7 +27,6 @@ from tests.web.servers import SlowClassifier, digit_png, running_server, trained
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--headless",
@@ -73,16 +72,6 @@ READ_RESULT = """async () => {
     clear: document.getElementById("clear").disabled,
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("MNISTLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MNISTLAB_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,13 @@
 """The report in a real headless Chromium, opened from disk like a user would.
 
-Chromium is Debian's (``/usr/bin/chromium``); Playwright only drives it, so
-``playwright install`` is never needed. Without the browser the test skips,
-unless ``MNISTLAB_REQUIRE_BROWSER=1`` (CI sets it): then a missing browser fails.
+The Chromium is found by ``tests/browser/conftest.py`` (``MNISTLAB_CHROMIUM``,
+then ``PATH``, then Playwright's own download); Playwright drives it. Without a
+browser the test skips, except in CI or with ``MNISTLAB_REQUIRE_BROWSER=1``:
+then a missing browser fails.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from mnistlab.data import Dataset
 from mnistlab.report import write_report
 from mnistlab.study import StudyData, StudySettings, run_study
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--headless",
@@ -30,16 +29,6 @@ ARGS = [
 STEPS = ["look", "binary", "confusion", "tradeoff", "roc", "denoising", "tuning"]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("MNISTLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"MNISTLAB_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,16 @@
-"""Real MNIST for the study's tests, read directly until the data layer exists."""
+"""The real MNIST as the study holds it, from the session's verified data set.
+
+The data comes through ``mnistlab.data.load`` (the ``mnist`` fixture of
+``tests/conftest.py``): ``MNISTLAB_DATA_DIR`` when set, otherwise the tool's own
+chain, once, then the session's cache.
+"""
 
 from __future__ import annotations
-
-import gzip
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from mnistlab.data import Dataset
 from mnistlab.study import StudyData, StudySettings, run_study
 from mnistlab.study.results import StudyResults
 
@@ -18,28 +20,10 @@ N_TRAIN = 2400
 N_TEST = 500
 
 
-def _read_idx(path: Path, offset: int) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        return np.frombuffer(fh.read(), dtype=np.uint8, offset=offset)
-
-
-def load_mnist() -> StudyData:
-    """The real MNIST from ``MNISTLAB_DATA_DIR`` (default ``/work/shared/data/mnist``)."""
-    root = Path(os.environ.get("MNISTLAB_DATA_DIR", "/work/shared/data/mnist"))
-    return StudyData(
-        name="mnist",
-        class_names=tuple(str(d) for d in range(10)),
-        X_train=_read_idx(root / "train-images-idx3-ubyte.gz", 16).reshape(-1, 784),
-        y_train=_read_idx(root / "train-labels-idx1-ubyte.gz", 8),
-        X_test=_read_idx(root / "t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784),
-        y_test=_read_idx(root / "t10k-labels-idx1-ubyte.gz", 8),
-        checksum="mnist-test-idx",
-    )
-
-
 @pytest.fixture(scope="session")
-def mnist() -> StudyData:
-    return load_mnist()
+def mnist(mnist: Dataset) -> StudyData:
+    """The whole verified MNIST as ``StudyData``, built the way ``mnistlab study`` builds it."""
+    return StudyData.from_dataset(mnist)
 
 
 @pytest.fixture(scope="session")

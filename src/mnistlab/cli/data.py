@@ -166,4 +166,4 @@ def show(
         default_out = Path(f"{data.name}-{index}.png")
     target = out if out is not None else default_out
     _save_png(picture, target, title)
-    console.print(str(target))
+    console.print(str(target), soft_wrap=True)
