@@ -24,6 +24,7 @@ from sklearn.metrics import f1_score, precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 
+from mnistlab.book import BOOK, release
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
 from mnistlab.data import Dataset
 
@@ -258,6 +259,50 @@ def test_multilabel_equals_plain_sklearn(results: dict[str, Any], chapter: dict)
     values = results["steps"]["multilabel"]["values"]
     assert values["f1_macro"] == f1_score(y_multilabel, pred, average="macro")
     assert values["f1_weighted"] == f1_score(y_multilabel, pred, average="weighted")
+
+
+#: The printed numbers that scikit-learn 1.8's new SGD stopping rule changes (BOOK.md).
+SGD_CHANGED = {
+    ("multiclass", "sgd_decision_scores", (1,)),
+    ("multiclass", "sgd_cv_accuracies", (0,)),
+    ("multiclass", "sgd_cv_accuracies", (2,)),
+    ("multiclass", "sgd_scaled_cv_accuracies", (0,)),
+    ("multiclass", "sgd_scaled_cv_accuracies", (1,)),
+    ("multiclass", "sgd_scaled_cv_accuracies", (2,)),
+}
+#: "56% of misclassified 7s are actually 9s" reads a column as a row (BOOK.md).
+SENTENCE_56 = ("error_analysis", "errors_normalized_by_true", (7, 9))
+#: Printed in full, and one unit in the last place off with scikit-learn 1.8 and 1.9: the
+#: book's F1 is 2PR/(P+R) of precision and recall, theirs comes from the counts
+#: (2TP/(2TP+FP+FN)), and the two roundings differ here. BOOK.md does not list it (yet),
+#: so the comparison must say it has no known reason.
+F1_FROM_COUNTS = {("precision_recall", "f1", ()), ("multilabel", "f1_macro", ())}
+
+
+def test_the_book_beside_every_printed_number(report: Path, results: dict[str, Any]) -> None:
+    # pyproject requires scikit-learn >= 1.8, so its stopping rule is the one at work.
+    assert (release(results["versions"]["scikit-learn"]) or (0,)) >= (1, 8)
+    book = results["book"]
+    assert book["compared"] is True and book["skipped"] is None and book["not_run"] == 0
+    assert len(book["numbers"]) == len(BOOK)
+    differing = {
+        (n["step"], n["key"], tuple(n["index"])): n["verdict"]
+        for n in book["numbers"]
+        if n["verdict"].startswith("differs")
+    }
+    assert differing == dict.fromkeys(SGD_CHANGED | {SENTENCE_56} | F1_FROM_COUNTS, "differs")
+    for n in book["numbers"]:
+        if (n["step"], n["key"], tuple(n["index"])) in F1_FROM_COUNTS:
+            assert abs(n["ours"] - n["printed"]) < 5e-16, n
+    assert book["summary"] == (
+        "56 of 65 printed numbers reproduced exactly; 9 differ because scikit-learn now "
+        "computes F1 from the counts, which moves its last digit (2), scikit-learn 1.8 "
+        "changed SGDClassifier's stopping rule (6) and the book reads a column of the "
+        "errors matrix as a row (1)."
+    )
+    page = (report / "index.html").read_text()
+    assert book["summary"].replace("'", "&#x27;") in page
+    assert "differs, unexplained" not in page
 
 
 def test_second_run_comes_from_the_cache(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from mnistlab.book import BOOK, BookComparison, compare_with_book
 from mnistlab.errors import ConfigError
 from mnistlab.report import write_report
 from mnistlab.report import writer as writer_module
@@ -152,3 +154,49 @@ def test_directory_of_other_files_is_never_replaced(
         write_report(small_results, small_data, tmp_path, source="local")
     assert (tmp_path / "thesis.tex").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.tex"]
+
+
+def test_book_comparison_is_skipped_on_a_subset(report: Path) -> None:
+    doc = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    book = doc["book"]
+    assert book["compared"] is False and book["numbers"] == []
+    assert book["summary"] == book["skipped"]
+    assert "this study ran on fewer" in book["summary"]
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert f"<p>{html.escape(book['summary'])}</p>" in page
+    assert "Beside the book</caption>" not in page
+
+
+def test_report_puts_the_book_beside_every_printed_number(
+    small_results: StudyResults,
+    small_data: StudyData,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The subset's numbers are not the book's: compared as if they were the whole
+    # data, every printed number of the quick steps is shown, most of them differing.
+    def as_if_whole(results: StudyResults, data: StudyData) -> BookComparison:
+        return compare_with_book(results, data_name="mnist", full_data=True)
+
+    monkeypatch.setattr(writer_module, "book_comparison", as_if_whole)
+    out = tmp_path / "report"
+    write_report(small_results, small_data, out, source="local")
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    numbers = doc["book"]["numbers"]
+    assert [n["step"] for n in numbers] == [b.step for b in BOOK if b.step in QUICK_STEPS]
+    assert doc["book"]["not_run"] == len(BOOK) - len(numbers)
+    for n in numbers:
+        ours = doc["steps"][n["step"]]["values"][n["key"]]
+        for i in n["index"]:
+            ours = ours[i]
+        assert n["ours"] == ours
+    # On 3,000 images no fold can score the printed 0.95035: a difference nobody explains.
+    folds = [n for n in numbers if n["key"] == "cv_accuracies"]
+    assert {n["verdict"] for n in folds} == {"differs, unexplained"}
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert html.escape(doc["book"]["summary"]) in page
+    assert "for no known reason" in doc["book"]["summary"]
+    assert page.count("Beside the book</caption>") == len({n["step"] for n in numbers})
+    assert page.count("✗ differs, unexplained") == doc["book"]["counts"]["differs, unexplained"]
+    section = page[page.index('id="step-03-cross_validation"') : page.index('id="step-04')]
+    assert "3-fold accuracy by hand, fold 3" in section and ">0.9604</td>" in section

@@ -77,6 +77,10 @@ code, .mono { font-family:ui-monospace, "SFMono-Regular", Menlo, Consolas, monos
 .mono { word-break:break-all; }
 .badge { display:inline-block; font-size:.75rem; padding:.05rem .45rem; border-radius:99px;
   background:#e7f3e9; color:#2d6a3a; margin-left:.4rem; }
+table.book td.v-same, table.book td.v-as-printed { color:#2d6a3a; }
+table.book td.v-differs { color:#8a5a00; }
+table.book td.v-unexplained { color:#b00020; font-weight:600; }
+.book-note { max-width:75ch; font-size:.85rem; color:var(--muted); margin:-.5rem 0 1rem; }
 footer { color:var(--muted); font-size:.85rem; padding:0 1.5rem 2rem; }
 """
 
@@ -134,6 +138,8 @@ class Summary:
     generated_at: str
     versions: dict[str, str] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    #: The comparison with the book's printed numbers, as escaped HTML.
+    book_html: str = ""
 
 
 def format_seconds(seconds: float) -> str:
@@ -272,6 +278,11 @@ def render_page(summary: Summary, steps: Sequence[StepSection]) -> str:
     )
     toc = "".join(f'<li><a href="#{_anchor(s)}">{_e(s.title)}</a></li>' for s in steps)
     sections = "\n".join(_section(s) for s in steps)
+    book = (
+        f'<section class="card" id="book"><h3>Beside the book</h3>{summary.book_html}</section>\n'
+        if summary.book_html
+        else ""
+    )
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -281,7 +292,7 @@ def render_page(summary: Summary, steps: Sequence[StepSection]) -> str:
         f"<p>The classification study on {_e(summary.dataset)}, step by step. "
         f"Generated {_e(summary.generated_at)}.</p>"
         f'<div class="headline">{headline}</div></div></header>\n'
-        f'<main class="wrap">{_summary(summary, steps)}\n'
+        f'<main class="wrap">{book}{_summary(summary, steps)}\n'
         f'<nav class="toc card"><h3>Steps</h3><ol>{toc}</ol></nav>\n{sections}</main>\n'
         '<footer class="wrap">Every number of this page, unrounded, is in '
         '<a href="results.json">results.json</a>; every figure is in '

@@ -29,6 +29,7 @@ from mnistlab import __version__
 from mnistlab.errors import ConfigError
 from mnistlab.files import replace_directory
 from mnistlab.progress import ProgressCallback, ignore_progress
+from mnistlab.report.book import book_comparison, book_json, book_summary_html, book_table
 from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
 from mnistlab.report.ladder import LadderReport, draw_gallery, ladder_prose, leaderboard_table
 from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
@@ -239,6 +240,7 @@ def _write_into(
     sections: list[StepSection] = []
     figure_records: dict[str, list[dict[str, str]]] = {}
     taken: set[str] = set()
+    book = book_comparison(results, data)
     ordered = sorted(results.steps.values(), key=lambda r: r.spec.number)
     for i, result in enumerate(ordered):
         progress(f"report: {result.spec.name}", i, len(ordered))
@@ -255,7 +257,8 @@ def _write_into(
                     class_names=names,
                     positive_class=s.positive_class,
                     step=result.spec.name,
-                ),
+                )
+                + book_table(book.for_step(result.spec.name)),
                 figures=[embed for embed, _ in drawn],
                 seconds=result.seconds,
                 cached=result.cached,
@@ -288,6 +291,7 @@ def _write_into(
             "figures": figure_records,
             **({} if engine is None else {"engine": where_it_ran(results, engine)}),
             **ladder_doc,
+            "book": book_json(book),
         }
     )
     text = json.dumps(_jsonable(doc), indent=2, allow_nan=False, ensure_ascii=False)
@@ -307,6 +311,7 @@ def _write_into(
         generated_at=generated_at,
         versions=versions,
         settings=_settings_rows(results, names, engine),
+        book_html=book_summary_html(book),
     )
     page = render_page(summary, sections)
     (directory / "index.html").write_text(page, encoding="utf-8")
