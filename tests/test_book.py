@@ -20,8 +20,8 @@ from mnistlab.book import (
     BookComparison,
     Verdict,
     compare_with_book,
-    release,
 )
+from mnistlab.models.versions import release
 from mnistlab.study import STEPS, StepResult, StudyResults, StudySettings
 from tests.full.test_full_study import EXPECTED_KEYS
 

@@ -37,11 +37,12 @@ Example
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from mnistlab.models.versions import release
 
 if TYPE_CHECKING:
     from mnistlab.study.results import StudyResults
@@ -372,18 +373,6 @@ def _lookup(values: Mapping[str, Any], key: str, index: Index) -> Any:
         except (IndexError, KeyError, TypeError):
             return _MISSING
     return value
-
-
-def release(version: str) -> tuple[int, ...] | None:
-    """The release numbers of a version string, or ``None`` when it has none.
-
-    Example
-    -------
-    >>> release("1.9.1"), release("1.8.0rc1"), release("unknown")
-    ((1, 9, 1), (1, 8, 0), None)
-    """
-    match = re.match(r"\d+(\.\d+)*", version.strip())
-    return tuple(int(p) for p in match.group(0).split(".")) if match else None
 
 
 def _explains(

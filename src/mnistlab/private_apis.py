@@ -34,12 +34,13 @@ import importlib
 import importlib.metadata
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+
+from mnistlab.models.versions import release
 
 #: Set to 1 to make every caller take the public path.
 PUBLIC_APIS_ONLY_ENV = "MNISTLAB_PUBLIC_APIS_ONLY"
@@ -312,6 +313,5 @@ def _refusal(key: str) -> str | None:
 
 def _release(version: str) -> tuple[int, ...]:
     # "1.9.1rc1" -> (1, 9, 1, 0, ...): the leading numbers, padded for comparison.
-    match = re.match(r"\d+(?:\.\d+)*", version.strip())
-    numbers = tuple(int(n) for n in match.group(0).split(".")) if match else (0,)
+    numbers = release(version) or (0,)
     return numbers + (0,) * (6 - len(numbers))

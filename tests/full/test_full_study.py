@@ -24,9 +24,10 @@ from sklearn.metrics import f1_score, precision_recall_curve, roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 
-from mnistlab.book import BOOK, release
+from mnistlab.book import BOOK
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
 from mnistlab.data import Dataset
+from mnistlab.models.versions import release
 
 pytestmark = [
     pytest.mark.full,

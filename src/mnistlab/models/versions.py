@@ -9,6 +9,7 @@ PyTorch 2.x reads.
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Mapping
 from importlib import metadata
 
@@ -27,6 +28,18 @@ def installed_version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+def release(version: str) -> tuple[int, ...] | None:
+    """The release numbers of a version string, or ``None`` when it has none.
+
+    Example
+    -------
+    >>> release("1.9.1"), release("1.8.0rc1"), release("unknown")
+    ((1, 9, 1), (1, 8, 0), None)
+    """
+    match = re.match(r"\d+(\.\d+)*", version.strip())
+    return tuple(int(p) for p in match.group(0).split(".")) if match else None
 
 
 def current_versions() -> dict[str, str]:
