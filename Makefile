@@ -16,7 +16,7 @@ OUT    ?= report
 
 MODELS ?= knn-tuned knn-shift knn-deskew svc-rbf cnn ensemble
 
-.PHONY: setup run ladder test lint typecheck pytest clean
+.PHONY: setup run ladder test lint typecheck pytest clean test-oldest
 
 setup: $(STAMP)
 
@@ -48,6 +48,31 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The oldest supported environment: every dependency at the lower bound that
+# pyproject.toml declares (scripts/lower_bounds.py turns each `name>=x` into
+# `name==x`), in its own virtual environment, rebuilt when pyproject.toml changes.
+# Runs the suite without the full-data tests. See docs/dependencies.md.
+OLDEST_VENV   := .venv-oldest
+OLDEST_BIN    := $(OLDEST_VENV)/bin
+OLDEST_STAMP  := $(OLDEST_VENV)/.installed-stamp
+OLDEST_EXTRAS := dev,web,models,cnn,dask
+
+$(OLDEST_STAMP): pyproject.toml scripts/lower_bounds.py
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/python -m pip install --quiet --upgrade pip
+	$(OLDEST_BIN)/python scripts/lower_bounds.py --extras $(OLDEST_EXTRAS) \
+		--output $(OLDEST_VENV)/constraints.txt
+	$(OLDEST_BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) \
+		--constraint $(OLDEST_VENV)/constraints.txt "$(TORCH)"
+	$(OLDEST_BIN)/python -m pip install --quiet --only-binary=:all: --no-binary=mnistlab \
+		--constraint $(OLDEST_VENV)/constraints.txt -e ".[$(OLDEST_EXTRAS)]"
+	touch $(OLDEST_STAMP)
+
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST_BIN)/python -m pip freeze --exclude-editable
+	$(OLDEST_BIN)/python -m pytest -m "not full" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -49,9 +49,9 @@ PUBLIC_APIS_ONLY_ENV = "MNISTLAB_PUBLIC_APIS_ONLY"
 #: Edit here, and only here, when a release has been verified.
 VERIFIED: dict[str, tuple[str, str]] = {
     "scikit-learn": ("1.8.0", "1.9.1"),
-    "joblib": ("1.3", "1.6.0"),
-    "uvicorn": ("0.29", "0.55.0"),
-    "numpy": ("1.26", "2.4.6"),
+    "joblib": ("1.5.0", "1.6.0"),
+    "uvicorn": ("0.51.0", "0.55.0"),
+    "numpy": ("2.2.0", "2.4.6"),
 }
 
 logger = logging.getLogger("mnistlab")

@@ -214,6 +214,11 @@ def study(
     settings = build_settings(data_dir, cache_dir, models_dir)
     check_writable_directory(settings.cache_dir, option="--cache-dir")
     scheduler = parse_scheduler(scheduler)
+    if scheduler not in (None, LOCAL) and n_jobs is not None:
+        raise ConfigError(
+            f"--n-jobs sizes this machine's processes or a LocalCluster; the cluster at "
+            f"{scheduler} has the workers its 'dask worker' commands started: drop --n-jobs"
+        )
     check_scheduler_reachable(scheduler)
 
     from mnistlab.models.store import ModelStore
@@ -226,11 +231,6 @@ def study(
     sizes = parse_pair(limit, "--limit")
     if sizes is not None and min(sizes) < 1:
         raise ConfigError(f"--limit: both sizes must be at least 1; got {limit!r}")
-    if scheduler not in (None, LOCAL) and n_jobs is not None:
-        raise ConfigError(
-            f"--n-jobs sizes this machine's processes or a LocalCluster; the cluster at "
-            f"{scheduler} has the workers its 'dask worker' commands started: drop --n-jobs"
-        )
     # StudySettings validates the values and raises ConfigError with the reason.
     study_settings = StudySettings(
         positive_class=positive_class,
