@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _wait_for_health(
+    process: subprocess.Popen[bytes], port: int
+) -> tuple[http.client.HTTPConnection, Any]:
+    """The first answer of /healthz (``None`` if none came within a minute), and its connection."""
+    deadline = time.monotonic() + 60
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            return conn, json.loads(conn.getresponse().read())
+        except OSError:
+            time.sleep(0.2)
+    return conn, None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_command_serves_the_default_model_until_interrupted(
@@ -76,16 +93,7 @@ def test_the_command_serves_the_default_model_until_interrupted(
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        health = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                health = json.loads(conn.getresponse().read())
-                break
-            except OSError:
-                time.sleep(0.2)
+        conn, health = _wait_for_health(process, port)
         assert health == {"status": "ok", "model": "knn-tuned", "version": health["version"]}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request(
@@ -132,16 +140,7 @@ def test_on_the_public_path_several_workers_become_one_process_with_the_same_ans
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        health = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                health = json.loads(conn.getresponse().read())
-                break
-            except OSError:
-                time.sleep(0.2)
+        conn, health = _wait_for_health(process, port)
         assert health is not None and health["model"] == "knn-tuned"
         answers = []
         for index in range(5):
