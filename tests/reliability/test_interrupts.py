@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -205,6 +206,34 @@ def test_a_stop_signal_raises_once_and_names_its_exit_code() -> None:
     finally:
         stop.uninstall()
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)]
+)
+def test_a_signal_during_an_import_waits_for_its_end(
+    signum: int, raised: type[BaseException], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A compiled library's initialiser that calls back into Python must not see the
+    # exception (PyTorch's then ends the process with std::terminate): it comes after.
+    name = f"module_stopped_while_imported_{signum}"
+    (tmp_path / f"{name}.py").write_text(
+        "import signal, time\n"
+        f"signal.raise_signal({int(signum)})\n"
+        "time.sleep(0.2)\n"
+        "finished = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    stop = StopSignals.install()
+    try:
+        with pytest.raises(raised):
+            __import__(name)
+            time.sleep(5)  # the signal comes back within milliseconds; never reached
+        assert sys.modules[name].finished
+    finally:
+        stop.uninstall()
+        sys.modules.pop(name, None)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_an_ignored_signal_stays_ignored() -> None:

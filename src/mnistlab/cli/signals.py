@@ -10,6 +10,13 @@ the exit code then says which signal it was, 128 + its number (143 for SIGTERM,
 129 for SIGHUP), as a shell reports a process that the signal killed. Ctrl-C
 keeps Python's own handling and exit code 130.
 
+A stop signal or Ctrl-C that arrives while a module is being imported is held
+back until the import is over. Importing a compiled library runs its C++
+initialisers, which call back into Python; an exception raised in one of those
+callbacks (PyTorch's, which scikit-learn's estimator discovery imports when
+skops loads) ends the process with ``std::terminate`` and no cleanup at all.
+The signal is sent again every few milliseconds until no import is running.
+
 Once the command is over, the process only tears the interpreter down (a
 second or more with the scientific libraries loaded): signals are then
 ignored, so the exit code stays the command's.
@@ -17,6 +24,7 @@ ignored, so the exit code stays the command's.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +34,10 @@ __all__ = ["EXIT_INTERRUPTED", "STOP_SIGNALS", "StopSignals", "Terminated"]
 
 EXIT_INTERRUPTED = 130
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
+#: How long a signal that arrived during an import waits before it is sent again (seconds).
+RETRY_SECONDS = 0.005
+#: The file name CPython gives the frames of its import machinery.
+_IMPORT_FRAMES = "<frozen importlib._bootstrap"
 
 
 class Terminated(KeyboardInterrupt):
@@ -55,6 +67,7 @@ class StopSignals:
 
     received: int | None = None
     installed: list[signal.Signals] = field(default_factory=list)
+    ctrl_c: bool = False
 
     @classmethod
     def install(cls) -> StopSignals:
@@ -62,7 +75,8 @@ class StopSignals:
 
         A signal that the parent chose to ignore stays ignored (``nohup``
         ignores SIGHUP); in another thread nothing is installed, as only the
-        main thread may set handlers.
+        main thread may set handlers. Ctrl-C keeps raising ``KeyboardInterrupt``
+        each time, as Python's own handler does, but not inside an import.
         """
         stop = cls()
         if threading.current_thread() is threading.main_thread():
@@ -70,6 +84,9 @@ class StopSignals:
                 if signal.getsignal(signum) is signal.SIG_DFL:
                     signal.signal(signum, stop.handle)
                     stop.installed.append(signum)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, stop.handle_ctrl_c)
+                stop.ctrl_c = True
         return stop
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
@@ -79,8 +96,18 @@ class StopSignals:
         cleanup of the first one short.
         """
         if self.received is None:
+            if _importing(frame):
+                _send_again(signum)
+                return
             self.received = signum
             raise Terminated(signum)
+
+    def handle_ctrl_c(self, signum: int, frame: FrameType | None) -> None:
+        """Raise ``KeyboardInterrupt``, as Python does, once no import is running."""
+        if _importing(frame):
+            _send_again(signum)
+            return
+        raise KeyboardInterrupt
 
     def finish(self) -> None:
         """Ignore Ctrl-C and the stop signals handled here: the command is over."""
@@ -88,7 +115,7 @@ class StopSignals:
             return
         for signum in self.installed:
             signal.signal(signum, signal.SIG_IGN)
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if self.ctrl_c or signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def uninstall(self) -> None:
@@ -96,6 +123,9 @@ class StopSignals:
         for signum in self.installed:
             signal.signal(signum, signal.SIG_DFL)
         self.installed.clear()
+        if self.ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self.ctrl_c = False
 
     def exit_code(self, code: int) -> int:
         """Return the process's exit code: 128 + the signal's number if one stopped it.
@@ -110,3 +140,19 @@ class StopSignals:
         if self.received is not None and code == EXIT_INTERRUPTED:
             return 128 + self.received
         return code
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside an import (a module's code or a library's initialiser)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_IMPORT_FRAMES):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _send_again(signum: int) -> None:
+    """Send ``signum`` to this process again shortly, from a thread that does not block exit."""
+    timer = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
