@@ -54,3 +54,30 @@ class ModelFileError(MnistlabError, ValueError):
 
 class ClusterError(MnistlabError, RuntimeError):
     """The Dask cluster running the work failed: workers lost for good, or the scheduler gone."""
+
+
+def brief(exc: BaseException, *, limit: int = 200, with_type: bool = True) -> str:
+    """Shorten another library's exception to a clause that fits in one line of ours.
+
+    Only the first sentence of the first line is kept (libraries such as Dask
+    go on about internals after it), whitespace collapsed, cut to ``limit``
+    characters; the exception's type name leads unless ``with_type`` is false.
+
+    Example
+    -------
+    >>> brief(OSError("Connection refused. Is the scheduler running?\\nDetails"))
+    'OSError: Connection refused'
+    >>> brief(ValueError(""))
+    'ValueError'
+    >>> brief(TimeoutError("timed out"), with_type=False)
+    'timed out'
+    """
+    lines = str(exc).strip().splitlines()
+    text = " ".join(lines[0].split()) if lines else ""
+    text = text.split(". ")[0].rstrip(".")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    name = type(exc).__name__
+    if not text:
+        return name
+    return f"{name}: {text}" if with_type else text

@@ -6,7 +6,7 @@ import functools
 import http.server
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,10 +16,41 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         """Keep test output clean; the tests check responses, not logs."""
 
 
+class _CutShortHandler(http.server.BaseHTTPRequestHandler):
+    """Announce ``declared`` bytes, send ``body`` (fewer), then close the connection."""
+
+    body = b""
+    declared = 0
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(self.declared))
+        self.end_headers()
+        self.wfile.write(self.body)
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output clean; the tests check responses, not logs."""
+
+
 @contextmanager
 def serve_directory(directory: Path) -> Iterator[str]:
     """Serve ``directory`` over HTTP on 127.0.0.1; yield its base URL (ending with /)."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
+    with _serving(handler) as url:
+        yield url
+
+
+@contextmanager
+def serve_cut_short(body: bytes, declared: int) -> Iterator[str]:
+    """Answer every GET with ``Content-Length: declared`` but only ``body``; yield the base URL."""
+    handler = type("CutShort", (_CutShortHandler,), {"body": body, "declared": declared})
+    with _serving(handler) as url:
+        yield url
+
+
+@contextmanager
+def _serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

