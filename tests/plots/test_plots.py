@@ -80,16 +80,33 @@ def test_mosaic_pads_with_blank() -> None:
 
 def test_class_pair_grid_uses_class_names(images: np.ndarray) -> None:
     cells = {(t, p): images[:25] for t in (0, 6) for p in (0, 6)}
-    figure = plot_class_pair_grid(cells, pair=(0, 6), class_names=FASHION)
-    assert isinstance(figure, Figure) and len(figure.axes) == 4
-    assert figure.axes[1].get_title() == "true T-shirt/top, predicted Shirt"
-    assert all(ax.get_images()[0].get_array().shape == (140, 140) for ax in figure.axes)
+    axes = plot_class_pair_grid(cells, pair=(0, 6), class_names=FASHION)
+    figure = axes[0, 0].figure
+    assert isinstance(figure, Figure) and axes.shape == (2, 2) and len(figure.axes) == 4
+    assert axes[0, 1].get_title() == "true T-shirt/top, predicted Shirt"
+    assert all(ax.get_images()[0].get_array().shape == (140, 140) for ax in axes.flat)
+
+
+def test_multi_panel_figures_draw_on_given_axes(images: np.ndarray) -> None:
+    figure = Figure()
+    given = figure.subplots(2, 2)
+    cells = {(t, p): images[:25] for t in (0, 6) for p in (0, 6)}
+    assert plot_class_pair_grid(cells, pair=(0, 6), class_names=FASHION, axes=given) is given
+    row = list(Figure().subplots(1, 3))
+    assert plot_denoising(images[0], images[1], images[2], axes=row) == row
+    pair = list(Figure().subplots(1, 2))
+    cm = np.eye(10, dtype=int)
+    drawn = plot_confusion_matrices(
+        [cm, cm], class_names=FASHION, titles=["a", "b"], values_formats=["d", "d"], axes=pair
+    )
+    assert drawn == pair and [ax.get_title() for ax in pair] == ["a", "b"]
 
 
 def test_denoising(images: np.ndarray) -> None:
-    figure = plot_denoising(images[0], images[1], images[2])
-    assert [ax.get_title() for ax in figure.axes] == ["noisy input", "original", "cleaned by KNN"]
-    assert np.array_equal(figure.axes[2].get_images()[0].get_array(), images[2].reshape(28, 28))
+    axes = plot_denoising(images[0], images[1], images[2])
+    assert [ax.get_title() for ax in axes] == ["noisy input", "original", "cleaned by KNN"]
+    assert len(axes[0].figure.axes) == 3
+    assert np.array_equal(axes[2].get_images()[0].get_array(), images[2].reshape(28, 28))
 
 
 @pytest.fixture
@@ -158,11 +175,11 @@ def test_confusion_matrix_labels_and_values() -> None:
 
 def test_confusion_matrices_two_panels_percent() -> None:
     cm = np.full((10, 10), 0.1)
-    figure = plot_confusion_matrices(
+    axes = plot_confusion_matrices(
         [cm, cm],
         class_names=[str(i) for i in range(10)],
         titles=["a", "b"],
         values_formats=[".0%", ".0%"],
     )
-    assert isinstance(figure, Figure) and len(figure.axes) == 2
-    assert figure.axes[1].texts[0].get_text() == "10%"
+    assert isinstance(axes[0].figure, Figure) and len(axes[0].figure.axes) == 2
+    assert axes[1].texts[0].get_text() == "10%"

@@ -16,14 +16,9 @@ from mnistlab.book import (
     Verdict,
     compare_with_book,
 )
-from mnistlab.report.book import (
-    LEGEND,
-    book_json,
-    book_summary_html,
-    book_table,
-    ours_text,
-)
-from mnistlab.report.html import Summary, render_page
+from mnistlab.report.book import LEGEND, book_json, book_legend, book_table, ours_text
+from mnistlab.report.page import StepSection, Summary, render_page
+from mnistlab.report.tables import Table
 from tests.test_book import make_results, sklearn_19_values
 
 
@@ -33,23 +28,35 @@ def _book() -> BookComparison:
     )
 
 
-def _summary(book_html: str) -> Summary:
-    facts = ("Study", "MNIST", 60000, 10000, "local", "abc", 0.97, "Test accuracy", 60.0, "now")
-    return Summary(*facts, book_html=book_html)
+def _summary(book: BookComparison | None = None) -> Summary:
+    facts = ("Study", "MNIST", 60000, 10000, "local", "abc", 0.97, 60.0, "now")
+    if book is None:
+        return Summary(*facts)
+    return Summary(*facts, book_summary=book.summary, book_legend=book_legend(book))
+
+
+def _section(table: Table | None) -> str:
+    """The HTML of a step's section that shows ``table``."""
+    section = StepSection(10, "multiclass", "Multiclass", blocks=[] if table is None else [table])
+    page = render_page(_summary(), [section])
+    return page[page.index('<section class="step card"') :]
 
 
 def test_each_step_table_puts_the_book_beside_ours_with_a_mark() -> None:
     book = _book()
     table = book_table(book.for_step("multiclass"))
-    assert table.startswith('<table class="book"><caption>Beside the book</caption>')
-    assert table.count('<tr><th scope="row">') == len(book.for_step("multiclass")) == 32
+    assert table is not None and table.caption == "Beside the book"
+    assert len(table.rows) == len(book.for_step("multiclass")) == 32
+    section = _section(table)
+    assert '<table class="book"><caption>Beside the book</caption>' in section
+    assert section.count('<tr><th scope="row">') == 32
     # Same: an integer printed and computed; same as printed: an SVC score rounded to 2.
-    assert re.search(r"One-vs-rest: number of estimators</th>.*?✓ same</td>", table)
+    assert re.search(r"One-vs-rest: number of estimators</th>.*?✓ same</td>", section)
     assert re.search(
         r'SVC score, class 0</th><td class="num">3.79</td>'
         r'<td class="num" title="3.7929782784256636">3.793</td>'
         r'<td class="v-as-printed">≈ same as printed</td>',
-        table,
+        section,
     )
     # Differs, known: the short reason in the row, the whole explanation once below.
     row = (
@@ -57,22 +64,24 @@ def test_each_step_table_puts_the_book_beside_ours_with_a_mark() -> None:
         r'<td class="num" title="-19047.72">-19047.72</td>'
         r'<td class="v-differs">✗ differs: scikit-learn 1.8 changed SGDClassifier'
     )
-    assert re.search(row, table)
-    assert table.count(html.escape(SGD_STOPPING_RULE.text)) == 1
-    assert table.count('<p class="book-note">') == 1
+    assert re.search(row, section)
+    assert table.notes == (f"✗ {SGD_STOPPING_RULE.text}",)
+    assert section.count('<p class="note">') == 1
+    assert html.unescape(section).count(SGD_STOPPING_RULE.text) == 1
     # The labels the book printed as strings.
-    assert '<td class="num">&#x27;5&#x27;</td>' in table
-    assert book_table(book.for_step("look")) == ""
+    assert [row.cells[0].text for row in table.rows if row.header == "SVC prediction"] == ["'5'"]
+    assert '<td class="num">&#39;5&#39;</td>' in section
+    assert book_table(book.for_step("look")) is None
 
 
 def test_an_unexplained_difference_is_marked_and_escaped() -> None:
     number = BookNumber("tuning", "<best> & params", "best_params", {"n": "<4>"})
     row = NumberComparison(number, {"n": "<5>"}, Verdict.UNEXPLAINED)
-    table = book_table((row,))
-    assert "<best>" not in table and "&lt;best&gt; &amp; params" in table
-    assert "&lt;5&gt;" in table and "<5>" not in table
-    assert '<td class="v-unexplained">✗ differs, unexplained</td>' in table
-    assert "book-note" not in table
+    section = _section(book_table((row,)))
+    assert "<best>" not in section and "&lt;best&gt; &amp; params" in section
+    assert "&lt;5&gt;" in section and "<5>" not in section
+    assert '<td class="v-unexplained">✗ differs, unexplained</td>' in section
+    assert 'class="note"' not in section
 
 
 def test_ours_is_shown_in_the_books_form() -> None:
@@ -120,15 +129,18 @@ def test_results_json_entry_carries_every_row_and_the_counts() -> None:
 
 def test_summary_sits_at_the_top_of_the_page() -> None:
     book = _book()
-    page = render_page(_summary(book_summary_html(book)), [])
+    page = render_page(_summary(book), [])
     card = page.index('<section class="card" id="book">')
     assert card < page.index('id="summary"')
-    assert html.escape(book.summary) in page and html.escape(LEGEND) in page
+    text = html.unescape(page)
+    assert f"<p>{book.summary}</p>" in text and f'<p class="meta">{LEGEND}</p>' in text
 
 
 def test_a_skipped_comparison_shows_one_line_and_no_legend() -> None:
     book = BookComparison(skipped="Not compared with the book: <it> ran on fewer.")
-    part = book_summary_html(book)
-    assert part == "<p>Not compared with the book: &lt;it&gt; ran on fewer.</p>"
+    page = render_page(_summary(book), [])
+    card = page[page.index('id="book"') : page.index("</section>")]
+    assert card.endswith("<p>Not compared with the book: &lt;it&gt; ran on fewer.</p>")
+    assert book_legend(book) == "" and 'class="meta"' not in card
     assert book_json(book)["numbers"] == [] and book_json(book)["compared"] is False
-    assert 'id="book"' not in render_page(_summary(""), [])
+    assert 'id="book"' not in render_page(_summary(), [])

@@ -1,4 +1,8 @@
-"""``write_report`` on a real study run: contents, self-containment, atomicity."""
+"""``write_report`` on a real study run: contents, self-containment, atomicity.
+
+The numbers the report must show are computed here again by plain scikit-learn
+on the same images, the chapter's way (``cross_val_predict`` and the metrics).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,42 @@ import base64
 import html
 import json
 import re
+import warnings
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier
+from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_auc_score
+from sklearn.model_selection import cross_val_predict
 
 from mnistlab.book import BOOK, BookComparison, compare_with_book
 from mnistlab.errors import ConfigError
 from mnistlab.report import write_report
 from mnistlab.report import writer as writer_module
-from mnistlab.study import StudyData, StudyResults
-from tests.report.conftest import QUICK_STEPS
+from mnistlab.study import StudyData, StudyResults, StudySettings
+from tests.report.conftest import N_TEST, N_TRAIN, QUICK_STEPS
+
+
+@pytest.fixture(scope="module")
+def chapter(small_data: StudyData) -> dict[str, Any]:
+    """The 5-detector's numbers, as the chapter computes them on the same images."""
+    X = small_data.X_train.astype(np.float64)
+    y_5 = small_data.y_train == StudySettings().positive_class
+    sgd = SGDClassifier(random_state=42)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        y_pred = cross_val_predict(sgd, X, y_5, cv=3)
+        y_scores = cross_val_predict(sgd, X, y_5, cv=3, method="decision_function")
+    precisions, _, thresholds = precision_recall_curve(y_5, y_scores)
+    return {
+        "n_positive_train": int(y_5.sum()),
+        "confusion_matrix": confusion_matrix(y_5, y_pred).tolist(),
+        "roc_auc": roc_auc_score(y_5, y_scores),
+        "threshold": thresholds[(precisions >= 0.90).argmax()],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -28,25 +58,34 @@ def report(
     return out
 
 
-def test_results_json_has_every_step_and_fact(report: Path, small_results: StudyResults) -> None:
+def test_results_json_has_every_step_and_fact(
+    report: Path, small_results: StudyResults, small_data: StudyData, chapter: dict[str, Any]
+) -> None:
     doc = json.loads((report / "results.json").read_text(encoding="utf-8"))
     assert list(doc["steps"]) == list(QUICK_STEPS)
     for name, step in doc["steps"].items():
         assert step["values"] == json.loads(json.dumps(small_results.steps[name].values))
         assert isinstance(step["seconds"], float)
         assert isinstance(step["cached"], bool)
-    assert doc["data"]["name"] == "mnist"
+    assert doc["data"]["name"] == small_data.name == "mnist"
     assert doc["data"]["checksum"] == small_results.checksum
-    assert doc["data"]["n_train"] == 3000 and doc["data"]["n_test"] == 500
-    assert doc["data"]["class_names"] == [str(d) for d in range(10)]
+    assert doc["data"]["n_train"] == N_TRAIN and doc["data"]["n_test"] == N_TEST
+    assert doc["data"]["class_names"] == list(small_data.class_names)
     assert doc["source"] == "local"
     assert {"python", "numpy", "scikit-learn", "mnistlab"} <= set(doc["versions"])
-    assert doc["settings"]["positive_class"] == 5
-    assert doc["settings"]["class_pair"] == [3, 5]
+    assert doc["settings"] == StudySettings().as_dict()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["generated_at"])
     assert doc["total_seconds"] >= 0
     # The numbers of the chapter, as scikit-learn computes them on this subset.
-    assert doc["steps"]["confusion"]["values"]["confusion_matrix"] == [[2657, 69], [65, 209]]
+    steps = {name: step["values"] for name, step in doc["steps"].items()}
+    assert steps["confusion"]["confusion_matrix"] == chapter["confusion_matrix"]
+    assert steps["binary"]["n_positive_train"] == chapter["n_positive_train"]
+    assert steps["roc"]["roc_auc"] == chapter["roc_auc"]
+    assert steps["tradeoff"]["threshold"] == chapter["threshold"]
+    assert steps["look"]["first_100_labels"] == small_data.y_train[:100].tolist()
+    # Plain JSON numbers: counts are whole numbers, measures are floats.
+    assert all(type(v) is int for row in steps["confusion"]["confusion_matrix"] for v in row)
+    assert type(steps["roc"]["roc_auc"]) is float and type(steps["roc"]["threshold_index"]) is int
 
 
 def test_every_figure_is_written_as_png_and_svg(report: Path) -> None:
@@ -76,15 +115,23 @@ def test_index_is_self_contained_and_embeds_every_figure(report: Path) -> None:
         assert title in page
 
 
-def test_index_shows_summary_tables_and_class_names(report: Path) -> None:
+def test_index_shows_summary_tables_and_class_names(report: Path, chapter: dict[str, Any]) -> None:
     page = (report / "index.html").read_text(encoding="utf-8")
-    assert "MNIST classification study" in page
+    assert "<title>MNIST classification study</title>" in page
     assert "Best test accuracy" not in page  # step 14 did not run: no test accuracy
     assert "Library versions" in page and "scikit-learn" in page
-    assert "3,000" in page  # training images of the subset
-    # The binary confusion matrix, with readable headers.
+    assert f"<td>{N_TRAIN:,}</td>" in page  # training images of the subset
+    # The binary confusion matrix, with readable headers and the counts of scikit-learn.
     assert '<th scope="col">not 5</th>' in page
-    assert "2,657" in page
+    (negatives, positives) = chapter["confusion_matrix"]
+    cells = [f'<td data-diag="1" class="num">{negatives[0]:,}</td>']
+    cells += [f'<td class="num">{negatives[1]:,}</td>', f'<td class="num">{positives[0]:,}</td>']
+    cells += [f'<td data-diag="1" class="num">{positives[1]:,}</td>']
+    assert "".join(cells[:2]) in page and "".join(cells[2:]) in page
+    assert f'<td class="num">{chapter["n_positive_train"]:,}</td>' in page
+    # Rounded, with the exact value on hover.
+    roc_auc = chapter["roc_auc"]
+    assert f'<td class="num" title="{roc_auc!r}">{roc_auc:.4f}</td>' in page
     # The three folds of cross_val_score and of the loop by hand, side by side.
     assert '<th scope="row">by hand</th>' in page
 
@@ -163,7 +210,7 @@ def test_book_comparison_is_skipped_on_a_subset(report: Path) -> None:
     assert book["summary"] == book["skipped"]
     assert "this study ran on fewer" in book["summary"]
     page = (report / "index.html").read_text(encoding="utf-8")
-    assert f"<p>{html.escape(book['summary'])}</p>" in page
+    assert f"<p>{book['summary']}</p>" in html.unescape(page)
     assert "Beside the book</caption>" not in page
 
 
@@ -194,9 +241,10 @@ def test_report_puts_the_book_beside_every_printed_number(
     folds = [n for n in numbers if n["key"] == "cv_accuracies"]
     assert {n["verdict"] for n in folds} == {"differs, unexplained"}
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert html.escape(doc["book"]["summary"]) in page
+    assert doc["book"]["summary"] in html.unescape(page)
     assert "for no known reason" in doc["book"]["summary"]
     assert page.count("Beside the book</caption>") == len({n["step"] for n in numbers})
     assert page.count("✗ differs, unexplained") == doc["book"]["counts"]["differs, unexplained"]
     section = page[page.index('id="step-03-cross_validation"') : page.index('id="step-04')]
-    assert "3-fold accuracy by hand, fold 3" in section and ">0.9604</td>" in section
+    (fold_3,) = [b for b in BOOK if (b.key, b.index) == ("manual_accuracies", (2,))]
+    assert fold_3.name in section and f">{fold_3.printed_text}</td>" in section

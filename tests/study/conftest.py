@@ -1,8 +1,8 @@
-"""The real MNIST as the study holds it, from the session's verified data set.
+"""The real MNIST as the study holds it, from the verified data set every test shares.
 
 The data comes through ``mnistlab.data.load`` (the ``mnist`` fixture of
 ``tests/conftest.py``): ``MNISTLAB_DATA_DIR`` when set, otherwise the tool's own
-chain, once, then the session's cache.
+chain, once, then the test run's cache.
 """
 
 from __future__ import annotations

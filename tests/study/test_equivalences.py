@@ -103,19 +103,21 @@ def test_n_jobs_does_not_change_sgd_or_forest(mnist) -> None:
     assert np.array_equal(f1.predict_proba(X), f2.predict_proba(X))
 
 
-def test_fit_folds_equals_cross_val_predict_and_score(mnist) -> None:
+def test_one_fit_per_fold_equals_cross_val_predict_and_score(mnist) -> None:
     from sklearn.model_selection import cross_val_predict, cross_val_score
 
-    from mnistlab.study.folds import fit_folds
+    from mnistlab.study.folds import FitJob, collect_folds, run_fits, split_folds
 
     X = mnist.X_train[:600].astype(np.float64)
     y5 = mnist.y_train[:600] == 5
     rf = RandomForestClassifier(n_estimators=10, random_state=42)
-    out = fit_folds(rf, X, y5, methods=["predict", "predict_proba"], n_jobs=2)
+    splits = split_folds(X, y5, cv=3)
+    jobs = [FitJob(rf, X, y5, train, test, ("predict", "predict_proba")) for train, test in splits]
+    out = collect_folds(splits, run_fits(jobs, n_jobs=2), len(y5))
     assert np.array_equal(
         out.out_of_fold["predict_proba"], cross_val_predict(rf, X, y5, cv=3, method="predict_proba")
     )
     assert np.array_equal(out.out_of_fold["predict"], cross_val_predict(rf, X, y5, cv=3))
     assert out.accuracies.tolist() == cross_val_score(rf, X, y5, cv=3).tolist()
     with pytest.raises(ValueError, match="Unknown fold methods"):
-        fit_folds(rf, X, y5, methods=["score"])
+        run_fits([FitJob(rf, X, y5, *splits[0], ("score",))])

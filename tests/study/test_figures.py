@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from mnistlab.study import draw_step_figures
+from mnistlab.report.figures import draw_step_figures
 from mnistlab.study.results import StudyResults
 
 

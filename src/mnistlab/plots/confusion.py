@@ -58,24 +58,37 @@ def plot_confusion_matrices(
     class_names: Sequence[str],
     titles: Sequence[str],
     values_formats: Sequence[str | None],
-) -> Figure:
+    axes: Sequence[Axes] | None = None,
+) -> list[Axes]:
     """Draw confusion matrices side by side (the chapter's two-panel figures).
+
+    Parameters
+    ----------
+    matrices : sequence of array (n_classes, n_classes)
+    class_names : sequence of str
+    titles : sequence of str
+        One per matrix.
+    values_formats : sequence of str or None
+        One per matrix, e.g. ``"d"`` or ``".0%"``.
+    axes : sequence of Axes, optional
+        One per matrix; a new Figure with one row of Axes when omitted.
 
     Returns
     -------
-    Figure
-        With one Axes per matrix.
+    list of Axes
+        One per matrix.
 
     Example
     -------
-    >>> fig = plot_confusion_matrices([cm, cm_pct], class_names=names,
-    ...                               titles=["counts", "% of true"],
-    ...                               values_formats=["d", ".0%"])   # doctest: +SKIP
+    >>> axes = plot_confusion_matrices([cm, cm_pct], class_names=names,
+    ...                                titles=["counts", "% of true"],
+    ...                                values_formats=["d", ".0%"])   # doctest: +SKIP
     """
-    figure = Figure(figsize=(6.0 * len(matrices), 5.5), layout="constrained")
-    axes = figure.subplots(1, len(matrices), squeeze=False)[0]
+    if axes is None:
+        figure = Figure(figsize=(6.0 * len(matrices), 5.5), layout="constrained")
+        axes = list(figure.subplots(1, len(matrices), squeeze=False)[0])
     for ax, matrix, title, fmt in zip(axes, matrices, titles, values_formats, strict=True):
         plot_confusion_matrix(
             matrix, class_names=class_names, values_format=fmt, title=title, ax=ax
         )
-    return figure
+    return list(axes)

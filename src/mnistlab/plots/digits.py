@@ -81,7 +81,8 @@ def plot_class_pair_grid(
     pair: tuple[int, int],
     class_names: Sequence[str],
     n_cols: int = 5,
-) -> Figure:
+    axes: np.ndarray | None = None,
+) -> np.ndarray:
     """Draw the error-analysis grid: true class × predicted class, a mosaic per cell.
 
     Parameters
@@ -92,18 +93,21 @@ def plot_class_pair_grid(
         The two classes; rows are the true class, columns the predicted one.
     class_names : sequence of str
         Names of the class labels.
+    n_cols : int, default=5
+        Images per row of each mosaic.
+    axes : array of Axes, shape (2, 2), optional
+        A new Figure with a 2×2 grid of Axes when omitted.
 
     Returns
     -------
-    Figure
-        With a 2×2 grid of Axes.
+    array of Axes, shape (2, 2)
 
     Example
     -------
-    >>> fig = plot_class_pair_grid(cells, pair=(3, 5), class_names=names)   # doctest: +SKIP
+    >>> axes = plot_class_pair_grid(cells, pair=(3, 5), class_names=names)   # doctest: +SKIP
     """
-    figure = Figure(figsize=(8.0, 8.0), layout="constrained")
-    axes = figure.subplots(2, 2)
+    if axes is None:
+        axes = Figure(figsize=(8.0, 8.0), layout="constrained").subplots(2, 2)
     for i, true in enumerate(pair):
         for j, pred in enumerate(pair):
             ax = axes[i, j]
@@ -111,7 +115,7 @@ def plot_class_pair_grid(
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"true {class_names[true]}, predicted {class_names[pred]}")
-    return figure
+    return axes
 
 
 def plot_denoising(
@@ -120,24 +124,31 @@ def plot_denoising(
     cleaned: np.ndarray,
     *,
     titles: Sequence[str] = ("noisy input", "original", "cleaned by KNN"),
-) -> Figure:
+    axes: Sequence[Axes] | None = None,
+) -> list[Axes]:
     """Draw a noisy image, its clean original and the model's cleaned version side by side.
+
+    Parameters
+    ----------
+    noisy, clean, cleaned : array of 784 pixel values
+    titles : sequence of three str
+    axes : sequence of three Axes, optional
+        A new Figure with one row of three Axes when omitted.
 
     Returns
     -------
-    Figure
-        With three Axes.
+    list of Axes
+        One per image.
 
     Example
     -------
-    >>> fig = plot_denoising(noisy, clean, cleaned)   # doctest: +SKIP
+    >>> axes = plot_denoising(noisy, clean, cleaned)   # doctest: +SKIP
     """
-    figure = Figure(figsize=(9.0, 3.2), layout="constrained")
-    for ax, image, title in zip(
-        figure.subplots(1, 3), (noisy, clean, cleaned), titles, strict=True
-    ):
+    if axes is None:
+        axes = list(Figure(figsize=(9.0, 3.2), layout="constrained").subplots(1, 3))
+    for ax, image, title in zip(axes, (noisy, clean, cleaned), titles, strict=True):
         plot_digit(image, title=title, ax=ax)
-    return figure
+    return list(axes)
 
 
 def plot_misclassified(

@@ -5,15 +5,15 @@ step, ours beside each and a mark: ✓ same, ≈ same as printed (ours rounds to
 the digits the book gave), ✗ differs with the reason, or ✗ differs with no
 known reason. The top of the page gets the one-sentence summary, or the line
 saying why nothing was compared; ``results.json`` gets all of it under
-``book``, apart from the study's own numbers. Everything from data is escaped.
+``book``, apart from the study's own numbers.
 """
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
 from mnistlab.book import FULL_SIZES, BookComparison, NumberComparison, Verdict, compare_with_book
+from mnistlab.report.tables import Cell, Row, Table
 
 if TYPE_CHECKING:
     from mnistlab.study.data import StudyData
@@ -92,7 +92,8 @@ def ours_text(row: NumberComparison) -> str:
     Example
     -------
     >>> from mnistlab.book import BOOK
-    >>> ours_text(NumberComparison(BOOK[7], 0.83708, Verdict.AS_PRINTED))
+    >>> sentence = next(n for n in BOOK if n.percent and n.key == "precision")
+    >>> ours_text(NumberComparison(sentence, 0.83708, Verdict.AS_PRINTED))
     '83.708%'
     """
     n = row.number
@@ -106,53 +107,53 @@ def ours_text(row: NumberComparison) -> str:
     return f"{value}%" if n.percent else str(value)
 
 
-def _mark(row: NumberComparison) -> str:
+def _mark(row: NumberComparison) -> Cell:
     mark, cls = MARKS[row.verdict]
     text = f"{mark} {row.verdict}"
     if row.verdict is Verdict.KNOWN and row.number.known is not None:
         text += f": {row.number.known.reason.short}"
-    return f'<td class="{cls}">{html.escape(text)}</td>'
+    return Cell(text, css=cls)
 
 
-def book_table(rows: tuple[NumberComparison, ...]) -> str:
+def book_table(rows: tuple[NumberComparison, ...]) -> Table | None:
     """The printed numbers of one step beside ours, and the full text of each known reason.
 
-    Returns an empty string when the book printed nothing for the step.
+    Returns ``None`` when the book printed nothing for the step.
 
     Example
     -------
-    >>> book_table(())
-    ''
+    >>> book_table(()) is None
+    True
     """
     if not rows:
-        return ""
-    body = []
-    for row in rows:
-        exact = html.escape(repr(row.ours))
-        body.append(
-            f'<tr><th scope="row">{html.escape(row.number.name)}</th>'
-            f'<td class="num">{html.escape(row.number.printed_text)}</td>'
-            f'<td class="num" title="{exact}">{html.escape(ours_text(row))}</td>'
-            f"{_mark(row)}</tr>"
+        return None
+    body = tuple(
+        Row(
+            cells=(
+                Cell(row.number.printed_text, css="num"),
+                Cell(ours_text(row), exact=repr(row.ours), css="num"),
+                _mark(row),
+            ),
+            header=row.number.name,
         )
-    reasons = dict.fromkeys(row.reason for row in rows if row.reason)
-    notes = "".join(f'<p class="book-note">✗ {html.escape(r)}</p>' for r in reasons)
-    head = "".join(f'<th scope="col">{h}</th>' for h in ("Printed number", "Book", "Ours", ""))
-    return (
-        '<table class="book"><caption>Beside the book</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n"
-        + "\n".join(body)
-        + f"\n</tbody></table>{notes}"
+        for row in rows
+    )
+    reasons = dict.fromkeys(f"✗ {row.reason}" for row in rows if row.reason)
+    return Table(
+        css="book",
+        rows=body,
+        caption="Beside the book",
+        columns=("Printed number", "Book", "Ours", ""),
+        notes=tuple(reasons),
     )
 
 
-def book_summary_html(book: BookComparison) -> str:
-    """The summary sentence for the top of the page, with the legend of the marks.
+def book_legend(book: BookComparison) -> str:
+    """The legend of the marks, shown under the summary; empty when nothing was compared.
 
     Example
     -------
-    >>> book_summary_html(BookComparison(skipped="Not compared: a subset."))
-    '<p>Not compared: a subset.</p>'
+    >>> book_legend(BookComparison(skipped="Not compared: a subset."))
+    ''
     """
-    summary = f"<p>{html.escape(book.summary)}</p>"
-    return summary if book.skipped else f'{summary}<p class="meta">{html.escape(LEGEND)}</p>'
+    return "" if book.skipped else LEGEND

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from matplotlib.figure import Figure
+from typing import Any
 
 from mnistlab.models.leaderboard import LeaderboardRow, leaderboard
 from mnistlab.models.store import ModelRecord, ModelStore
-from mnistlab.plots import plot_misclassified
-from mnistlab.report.html import format_seconds
+from mnistlab.report.formats import format_seconds
+from mnistlab.report.tables import Cell, Row, Table
 
+#: How many of the best model's mistakes the report shows.
 GALLERY_SIZE = 60
-GALLERY_COLUMNS = 12
 
 
 @dataclass(frozen=True)
@@ -53,71 +50,89 @@ class LadderReport:
         return items[:limit]
 
 
-def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> Figure | None:
-    """Draw the best model's most confident mistakes; ``None`` if it makes none."""
-    items = ladder.gallery_items()
-    if not items:
-        return None
-    figure = Figure(figsize=(1.1 * GALLERY_COLUMNS, 1.25 * (-(-len(items) // 12)) + 0.4))
-    plot_misclassified(
-        X_test[[int(m["index"]) for m in items]],
-        true=[int(m["true"]) for m in items],
-        predicted=[int(m["predicted"]) for m in items],
-        probability=[float(m["probability"]) for m in items],
-        n_cols=GALLERY_COLUMNS,
-        ax=figure.add_subplot(),
-    )
-    return figure
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
-def leaderboard_table(rows: Sequence[LeaderboardRow]) -> str:
-    """Render the leaderboard as an HTML table (every cell escaped)."""
-    head = "".join(
-        f'<th scope="col">{h}</th>'
-        for h in ("#", "Model", "Test accuracy", "Errors", "Training", "Test set", "One image")
-    )
-    body = []
-    for row in rows:
-        cells = [
-            str(row.rank),
-            f"<code>{html.escape(row.name)}</code>",
-            _pct(row.test_accuracy),
-            str(row.n_errors),
-            format_seconds(row.train_seconds),
-            "—" if row.predict_seconds_batch is None else f"{row.predict_seconds_batch:.2f} s",
-            "—" if row.predict_ms_single is None else f"{row.predict_ms_single:.1f} ms",
-        ]
-        tds = "".join(
-            f"<td>{c}</td>" if i == 1 else f'<td class="num">{c}</td>' for i, c in enumerate(cells)
+def leaderboard_table(rows: Sequence[LeaderboardRow]) -> Table:
+    """The leaderboard: rank, model, test accuracy, errors and times, best first.
+
+    Example
+    -------
+    >>> leaderboard_table([]).columns[:3]
+    ('#', 'Model', 'Test accuracy')
+    """
+    body = tuple(
+        Row(
+            cells=(
+                Cell(str(row.rank), css="num"),
+                Cell(row.name, code=True),
+                Cell(_pct(row.test_accuracy), css="num"),
+                Cell(str(row.n_errors), css="num"),
+                Cell(format_seconds(row.train_seconds), css="num"),
+                Cell(
+                    "—"
+                    if row.predict_seconds_batch is None
+                    else f"{row.predict_seconds_batch:.2f} s",
+                    css="num",
+                ),
+                Cell(
+                    "—" if row.predict_ms_single is None else f"{row.predict_ms_single:.1f} ms",
+                    css="num",
+                ),
+            ),
+            title=row.summary,
         )
-        body.append(f'<tr title="{html.escape(row.summary)}">{tds}</tr>')
-    return (
-        # "matrix wide" lays the step out with the gallery below the table, full width.
-        '<table class="leaderboard matrix wide">'
-        "<caption>Leaderboard: the 10,000 test images</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        for row in rows
+    )
+    return Table(
+        # "wide" lays the step out with the gallery below the table, full width.
+        css="leaderboard matrix wide",
+        rows=body,
+        caption="Leaderboard: the 10,000 test images",
+        columns=("#", "Model", "Test accuracy", "Errors", "Training", "Test set", "One image"),
     )
 
 
-def ladder_prose(ladder: LadderReport) -> str:
-    """The paragraphs above the leaderboard."""
+def ladder_paragraphs(ladder: LadderReport) -> list[str]:
+    """The paragraphs above the leaderboard, as plain text (code in backticks)."""
     best = ladder.rows[0]
     shown = len(ladder.gallery_items())
     errors = best.n_errors or 0
-    return (
-        "<p>The chapter stops at its tuned KNN. These are the models trained past it with "
-        "<code>mnistlab train</code> on the 60,000 training images and scored on the "
-        "10,000 test images by <code>mnistlab evaluate</code>.</p>"
-        f"<p>The best, <code>{html.escape(best.name)}</code>, gets "
-        f"{_pct(best.test_accuracy)} right and {errors} test images wrong"
-        + (
-            f"; below are the {shown} it is surest of, each marked true→predicted and "
-            "the probability it gave its answer.</p>"
-            if shown
-            else ".</p>"
-        )
+    mistakes = (
+        f"; below are the {shown} it is surest of, each marked true→predicted and "
+        "the probability it gave its answer."
+        if shown
+        else "."
     )
+    return [
+        "The chapter stops at its tuned KNN. These are the models trained past it with "
+        "`mnistlab train` on the 60,000 training images and scored on the "
+        "10,000 test images by `mnistlab evaluate`.",
+        f"The best, `{best.name}`, gets {_pct(best.test_accuracy)} right and {errors} test "
+        f"images wrong{mistakes}",
+    ]
+
+
+def ladder_json(ladder: LadderReport, figures: list[dict[str, str]]) -> dict[str, Any]:
+    """What ``results.json`` holds of the ladder: the leaderboard and the gallery.
+
+    Parameters
+    ----------
+    ladder : LadderReport
+    figures : list of dict
+        The gallery's figure records (:func:`mnistlab.report.results_json.figure_record`).
+
+    Example
+    -------
+    >>> ladder_json(ladder, [])["gallery"]["model"]   # doctest: +SKIP
+    'knn-tuned'
+    """
+    return {
+        "leaderboard": [row.as_dict() for row in ladder.rows],
+        "gallery": {
+            "model": ladder.best.name,
+            "items": ladder.gallery_items(),
+            "figures": figures,
+        },
+    }

@@ -4,17 +4,41 @@ The text is written for the reader of the report, not for the author of the
 code: what the numbers measure, and how to read the figure beside them. It
 names classes through ``class_names`` so that the same words read right for
 Fashion-MNIST ("the positive class, Sandal") as for MNIST ("the positive class,
-5"). Paragraphs are plain text; a span in backticks becomes ``<code>``.
+5"). Paragraphs are plain text; a span in backticks is code.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 _CODE = re.compile(r"`([^`]+)`")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of a paragraph's text: plain, or code."""
+
+    text: str
+    code: bool = False
+
+
+#: A paragraph as the page shows it: runs of plain text and code.
+Paragraph = tuple[Span, ...]
+
+
+def paragraph(text: str) -> Paragraph:
+    """Split a plain-text paragraph into its runs; a span in backticks is code.
+
+    Example
+    -------
+    >>> [(s.text, s.code) for s in paragraph("Use `clone`.")]
+    [('Use ', False), ('clone', True), ('.', False)]
+    """
+    parts = _CODE.split(text)
+    # split() with one group alternates: text, code, text, code, ..., text.
+    return tuple(Span(part, code=i % 2 == 1) for i, part in enumerate(parts) if part)
 
 
 @dataclass(frozen=True)
@@ -208,18 +232,3 @@ def step_paragraphs(name: str, context: ProseContext) -> list[str]:
     True
     """
     return list(_steps(context).get(name, []))
-
-
-def paragraphs_html(paragraphs: Sequence[str]) -> str:
-    """Render plain-text paragraphs as escaped ``<p>`` elements, with backticks as code.
-
-    Example
-    -------
-    >>> paragraphs_html(["Use `clone`."])
-    '<p>Use <code>clone</code>.</p>'
-    """
-    out = []
-    for text in paragraphs:
-        escaped = html.escape(text, quote=False)
-        out.append("<p>" + _CODE.sub(r"<code>\1</code>", escaped) + "</p>")
-    return "\n".join(out)

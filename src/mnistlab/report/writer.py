@@ -11,8 +11,6 @@ than in the system's temp directory (possibly another file system).
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import tempfile
@@ -21,199 +19,43 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-import numpy as np
-from matplotlib.figure import Figure
-
 from mnistlab import __version__
 from mnistlab.errors import ConfigError
 from mnistlab.files import replace_directory
 from mnistlab.progress import ProgressCallback, ignore_progress
-from mnistlab.report.book import book_comparison, book_json, book_summary_html, book_table
-from mnistlab.report.html import FigureEmbed, StepSection, Summary, render_page
-from mnistlab.report.ladder import LadderReport, draw_gallery, ladder_prose, leaderboard_table
-from mnistlab.report.prose import ProseContext, paragraphs_html, step_paragraphs
+from mnistlab.report.book import book_comparison, book_json, book_legend
+from mnistlab.report.figure_files import save_figure
+from mnistlab.report.figures import FigureSpec, draw_gallery, draw_step_figures
+from mnistlab.report.ladder import LadderReport, ladder_json
+from mnistlab.report.page import FigureEmbed, StepSection, Summary, render_page
+from mnistlab.report.prose import ProseContext
+from mnistlab.report.results_json import figure_record, results_document, write_results_json
+from mnistlab.report.sections import ladder_section, step_section
+from mnistlab.report.summary import dataset_title, settings_rows, where_it_ran
 from mnistlab.report.target import check_report_target
-from mnistlab.report.values import values_html
 
 if TYPE_CHECKING:
     from mnistlab.scheduling import Engine
     from mnistlab.study.data import StudyData
-    from mnistlab.study.results import FigureSpec, StepResult, StudyResults
-
-PNG_DPI = 100
-LADDER_SECTION_NUMBER = 15
-_DISPLAY_NAMES = {
-    "mnist": "MNIST",
-    "fashion-mnist": "Fashion-MNIST",
-    "kmnist": "KMNIST",
-    "emnist-digits": "EMNIST digits",
-}
-
-
-def display_name(name: str) -> str:
-    """Return the usual spelling of a data set's name.
-
-    Example
-    -------
-    >>> display_name("fashion-mnist")
-    'Fashion-MNIST'
-    """
-    return _DISPLAY_NAMES.get(name, name)
+    from mnistlab.study.results import StepResult, StudyResults
 
 
 def _draw(result: StepResult, data: StudyData) -> list[FigureSpec]:
-    # Imported here so that importing the report does not import the study's plotting;
-    # tests replace this function to make drawing fail on purpose.
-    from mnistlab.study import draw_step_figures
-
-    return list(draw_step_figures(result, data))
+    # One place that draws a step's figures: tests replace it to make drawing fail on purpose.
+    return draw_step_figures(result, data)
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON: numpy types to Python, non-finite floats to strings.
-
-    JSON has no infinity or NaN; browsers' ``JSON.parse`` rejects Python's
-    ``Infinity``, so those become the strings ``"inf"``, ``"-inf"``, ``"nan"``.
-    """
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    # The IHDR chunk always comes first: width and height are bytes 16–24.
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-
-
-def best_test_accuracy(results: StudyResults) -> float | None:
-    """Return the highest test-set accuracy any step reports, or ``None``.
-
-    Example
-    -------
-    >>> best_test_accuracy(results)  # doctest: +SKIP
-    0.9714
-    """
-    best: float | None = None
-    for name, step in results.steps.items():
-        for key, value in step.values.items():
-            is_test = "test" in key or name == "tuning"
-            if "accuracy" in key and is_test and isinstance(value, float):
-                best = value if best is None else max(best, value)
-    return best
-
-
-def where_it_ran(results: StudyResults, engine: Engine) -> str:
-    """Say where the study's computations ran, for the report.
-
-    Example
-    -------
-    >>> where_it_ran(results, engine)  # doctest: +SKIP
-    'Dask LocalCluster on this machine: 2 workers, 2 threads'
-    """
-    if results.steps and all(step.cached for step in results.steps.values()):
-        return f"{engine.description}; nothing computed, every step came from the cache"
-    return engine.description
-
-
-def _settings_rows(
-    results: StudyResults, class_names: Sequence[str], engine: Engine | None
-) -> dict[str, str]:
-    s = results.settings
-
-    def named(c: int) -> str:
-        name = str(class_names[c])
-        return name if name == str(c) else f"{c} ({name})"
-
-    rows = {
-        "Positive class": named(s.positive_class),
-        "Class pair": " and ".join(named(c) for c in s.class_pair),
-        "Target precision": f"{s.target_precision:.0%}",
-    }
-    # On a Dask cluster the workers decide the parallelism, and the
-    # description counts them; n_jobs only sized a LocalCluster.
-    if engine is None or engine.client is None:
-        rows["Parallel jobs"] = "all CPUs" if s.n_jobs is None else str(s.n_jobs)
-    if engine is not None:
-        rows["Where the work ran"] = where_it_ran(results, engine)
-    return rows
-
-
-def _save_figure(
-    figure: Figure, slug: str, caption: str, figures_dir: Path
-) -> tuple[FigureEmbed, dict[str, str]]:
-    png_path, svg_path = figures_dir / f"{slug}.png", figures_dir / f"{slug}.svg"
-    try:
-        # A fixed hash salt makes SVG element ids, and so the files, reproducible.
-        with matplotlib.rc_context({"svg.hashsalt": "mnistlab"}):
-            figure.savefig(png_path, format="png", dpi=PNG_DPI, bbox_inches="tight")
-            figure.savefig(svg_path, format="svg", bbox_inches="tight")
-    finally:
-        # The figures are not pyplot's, so nothing else holds them: clearing frees
-        # their artists now rather than at the next garbage collection.
-        figure.clear()
-    png = png_path.read_bytes()
-    width, height = _png_size(png)
-    embed = FigureEmbed(slug=slug, caption=caption, png=png, width=width, height=height)
-    record = {
-        "slug": slug,
-        "caption": caption,
-        "png": f"figures/{slug}.png",
-        "svg": f"figures/{slug}.svg",
-    }
-    return embed, record
-
-
-def _write_figures(
-    result: StepResult, data: StudyData, figures_dir: Path, taken: set[str]
-) -> list[tuple[FigureEmbed, dict[str, str]]]:
-    out = []
-    for spec in _draw(result, data):
+def _save_figures(
+    specs: Sequence[FigureSpec], figures_dir: Path, taken: set[str], owner: str
+) -> list[FigureEmbed]:
+    saved = []
+    for spec in specs:
         slug = spec.slug
-        while slug in taken:  # two steps must never overwrite each other's files
-            slug += "-" + result.spec.name
+        while slug in taken:  # two sections must never overwrite each other's files
+            slug += "-" + owner
         taken.add(slug)
-        out.append(_save_figure(spec.figure, slug, spec.caption, figures_dir))
-    return out
-
-
-def _ladder_section(
-    ladder: LadderReport, data: StudyData, figures_dir: Path
-) -> tuple[StepSection, dict[str, Any]]:
-    figure = draw_gallery(ladder, data.X_test)
-    drawn = []
-    if figure is not None:
-        caption = (
-            f"Test digits that {ladder.best.name} gets wrong, the most confident first: "
-            "true→predicted and the probability of the wrong answer."
-        )
-        drawn.append(_save_figure(figure, "misclassified", caption, figures_dir))
-    section = StepSection(
-        number=LADDER_SECTION_NUMBER,
-        name="ladder",
-        title="Past the chapter: the accuracy ladder",
-        prose_html=ladder_prose(ladder),
-        numbers_html=leaderboard_table(ladder.rows),
-        figures=[embed for embed, _ in drawn],
-        seconds=None,
-    )
-    doc = {
-        "leaderboard": [row.as_dict() for row in ladder.rows],
-        "gallery": {
-            "model": ladder.best.name,
-            "items": ladder.gallery_items(),
-            "figures": [record for _, record in drawn],
-        },
-    }
-    return section, doc
+        saved.append(save_figure(spec.figure, slug, spec.caption, figures_dir))
+    return saved
 
 
 def _write_into(
@@ -229,92 +71,74 @@ def _write_into(
     figures_dir = directory / "figures"
     figures_dir.mkdir()
     names = [str(c) for c in data.class_names]
+    title = dataset_title(data.name)
     s = results.settings
     context = ProseContext.from_names(
         names,
-        dataset=display_name(data.name),
+        dataset=title,
         positive_class=s.positive_class,
         class_pair=s.class_pair,
         target_precision=s.target_precision,
     )
+    book = book_comparison(results, data)
     sections: list[StepSection] = []
     figure_records: dict[str, list[dict[str, str]]] = {}
     taken: set[str] = set()
-    book = book_comparison(results, data)
     ordered = sorted(results.steps.values(), key=lambda r: r.spec.number)
     for i, result in enumerate(ordered):
-        progress(f"report: {result.spec.name}", i, len(ordered))
-        drawn = _write_figures(result, data, figures_dir, taken)
-        figure_records[result.spec.name] = [record for _, record in drawn]
-        sections.append(
-            StepSection(
-                number=result.spec.number,
-                name=result.spec.name,
-                title=result.spec.title,
-                prose_html=paragraphs_html(step_paragraphs(result.spec.name, context)),
-                numbers_html=values_html(
-                    _jsonable(result.values),
-                    class_names=names,
-                    positive_class=s.positive_class,
-                    step=result.spec.name,
-                )
-                + book_table(book.for_step(result.spec.name)),
-                figures=[embed for embed, _ in drawn],
-                seconds=result.seconds,
-                cached=result.cached,
-            )
+        name = result.spec.name
+        progress(f"report: {name}", i, len(ordered))
+        figures = _save_figures(_draw(result, data), figures_dir, taken, name)
+        figure_records[name] = [figure_record(f) for f in figures]
+        section = step_section(
+            result,
+            context=context,
+            class_names=names,
+            positive_class=s.positive_class,
+            book_rows=book.for_step(name),
+            figures=figures,
         )
-    ladder_doc: dict[str, Any] = {}
+        sections.append(section)
+    extra: dict[str, Any] = {}
+    if engine is not None:
+        extra["engine"] = where_it_ran(results, engine)
     if ladder is not None:
         progress("report: leaderboard", len(ordered), len(ordered))
-        section, ladder_doc = _ladder_section(ladder, data, figures_dir)
-        sections.append(section)
+        gallery = draw_gallery(ladder, data.X_test)
+        figures = _save_figures([] if gallery is None else [gallery], figures_dir, taken, "ladder")
+        sections.append(ladder_section(ladder, figures))
+        extra.update(ladder_json(ladder, [figure_record(f) for f in figures]))
+    extra["book"] = book_json(book)
     progress("report: write", len(ordered), len(ordered))
 
     generated_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     versions = {"mnistlab": __version__, **results.versions}
-    doc = results.to_json_dict()
-    doc.update(
-        {
-            "generated_at": generated_at,
-            "source": source,
-            "data": {
-                "name": data.name,
-                "checksum": data.checksum,
-                "source": source,
-                "class_names": names,
-                "n_train": len(data.y_train),
-                "n_test": len(data.y_test),
-            },
-            "versions": versions,
-            "total_seconds": float(results.seconds),
-            "figures": figure_records,
-            **({} if engine is None else {"engine": where_it_ran(results, engine)}),
-            **ladder_doc,
-            "book": book_json(book),
-        }
+    document = results_document(
+        results,
+        data,
+        source=source,
+        generated_at=generated_at,
+        versions=versions,
+        figures=figure_records,
+        extra=extra,
     )
-    text = json.dumps(_jsonable(doc), indent=2, allow_nan=False, ensure_ascii=False)
-    (directory / "results.json").write_text(text + "\n", encoding="utf-8")
-
-    accuracy = best_test_accuracy(results)
+    write_results_json(directory / "results.json", document)
     summary = Summary(
-        title=f"{display_name(data.name)} classification study",
-        dataset=display_name(data.name),
+        title=f"{title} classification study",
+        dataset=title,
         n_train=len(data.y_train),
         n_test=len(data.y_test),
         source=source,
         checksum=data.checksum,
-        best_accuracy=accuracy,
-        best_accuracy_label="Best test accuracy" if accuracy is not None else "Test accuracy",
+        best_accuracy=results.best_test_accuracy(),
         total_seconds=float(results.seconds),
         generated_at=generated_at,
         versions=versions,
-        settings=_settings_rows(results, names, engine),
-        book_html=book_summary_html(book),
+        settings=settings_rows(results, names, engine),
+        book_summary=book.summary,
+        book_legend=book_legend(book),
     )
-    page = render_page(summary, sections)
-    (directory / "index.html").write_text(page, encoding="utf-8")
+    (directory / "index.html").write_text(render_page(summary, sections), encoding="utf-8")
 
 
 def write_report(

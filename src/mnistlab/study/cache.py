@@ -56,7 +56,7 @@ class ResultCache:
 
     Example
     -------
-    >>> cache = ResultCache(Path("/tmp/c"))                   # doctest: +SKIP
+    >>> cache = ResultCache(Path("cache") / "study")          # doctest: +SKIP
     >>> cache.save(key, CacheEntry({"a": 1}, {}))              # doctest: +SKIP
     """
 

@@ -1,4 +1,4 @@
-"""The study's expensive fits of linear models, forests and SVMs.
+"""The study's expensive fits of its linear model, ``SGDClassifier``.
 
 Each function is one cacheable computation: it takes the context and returns
 a :class:`CacheEntry` of JSON values and arrays, never the fitted models.
@@ -7,18 +7,12 @@ a :class:`CacheEntry` of JSON values and arrays, never the fitted models.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import SGDClassifier
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
 
 from mnistlab.study.cache import CacheEntry
 from mnistlab.study.context import SOME_DIGIT_INDEX, StudyContext
 from mnistlab.study.folds import FitJob, collect_folds, run_fits, split_folds
-
-#: Number of training images the chapter fits its SVCs on.
-SVC_TRAIN_SIZE = 2000
 
 _FIRST = slice(SOME_DIGIT_INDEX, SOME_DIGIT_INDEX + 1)
 
@@ -55,45 +49,6 @@ def binary_sgd(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
             "oof_predict": folds.out_of_fold["predict"],
             "oof_scores": folds.out_of_fold["decision_function"],
         },
-    )
-
-
-def forest(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
-    """Random forest 5-detector: out-of-fold ``predict_proba`` (step 9).
-
-    Folds run one after another with the forest's own ``n_jobs``: trees are
-    seeded before they are built, so ``n_jobs`` does not change them, and three
-    folds would not share two cores evenly.
-    """
-    X, y = ctx.X_train, ctx.y_train_positive
-    rf = RandomForestClassifier(random_state=42, n_jobs=ctx.n_jobs)
-    splits = split_folds(X, y, cv=3)
-    jobs = [
-        FitJob(rf, X, y, train, test, ("predict_proba",), predict_in_worker=True)
-        for train, test in splits
-    ]
-    folds = collect_folds(splits, run_fits(jobs, n_jobs=1), len(y))
-    return CacheEntry(values={}, arrays={"oof_proba": folds.out_of_fold["predict_proba"]})
-
-
-def svc(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
-    """SVC (one-versus-one) and one-versus-rest SVC on the first 2,000 images (step 10)."""
-    X, y = ctx.X_train[:SVC_TRAIN_SIZE], ctx.y_train[:SVC_TRAIN_SIZE]
-    svm = SVC(random_state=42).fit(X, y)
-    scores = svm.decision_function(ctx.some_digit)
-    ovr = OneVsRestClassifier(SVC(random_state=42), n_jobs=ctx.n_jobs).fit(X, y)
-    return CacheEntry(
-        values={
-            "train_size": len(X),
-            "svc_prediction": int(svm.predict(ctx.some_digit)[0]),
-            "svc_decision_scores": scores[0].tolist(),
-            "svc_argmax": int(scores.argmax()),
-            "svc_classes": [int(c) for c in svm.classes_],
-            "svc_decision_shape": str(svm.decision_function_shape),
-            "ovr_prediction": int(ovr.predict(ctx.some_digit)[0]),
-            "ovr_n_estimators": len(ovr.estimators_),
-        },
-        arrays={},
     )
 
 

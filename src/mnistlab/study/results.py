@@ -1,14 +1,20 @@
-"""The records the study returns: step specifications, step results, the whole run."""
+"""The records of the study: step specifications, what a step returns, the whole run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from mnistlab.study.cache import CacheEntry
+from mnistlab.study.quantities import TestAccuracy
 from mnistlab.study.settings import StudySettings
+
+#: What a step reads: the cached computations it needs, by name.
+Entries = dict[str, CacheEntry]
+#: What a step returns: its JSON-able values and the arrays its figures need.
+StepOutput = tuple[dict[str, Any], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ class StepResult:
     ----------
     spec : StepSpec
     values : dict
-        Every number of the step, JSON-able (python scalars, lists, dicts).
+        Every number of the step, JSON-able (python scalars, lists, dicts), each
+        declared as one of the kinds of :mod:`mnistlab.study.quantities`.
     arrays : dict of str to ndarray
         The large arrays its figures need (curves, images); not written to JSON.
     seconds : float
@@ -62,14 +69,6 @@ class StepResult:
     arrays: dict[str, np.ndarray]
     seconds: float
     cached: bool
-
-
-class FigureSpec(NamedTuple):
-    """A figure of a step: file name stem, caption and the figure itself."""
-
-    slug: str
-    caption: str
-    figure: Figure
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,25 @@ class StudyResults:
     steps: dict[str, StepResult]
     versions: dict[str, str]
     seconds: float
+
+    def best_test_accuracy(self) -> float | None:
+        """Return the highest accuracy on the test set that any step reports, or ``None``.
+
+        The accuracies are the values a step declared as
+        :class:`~mnistlab.study.quantities.TestAccuracy`.
+
+        Example
+        -------
+        >>> results.best_test_accuracy()  # doctest: +SKIP
+        0.9714
+        """
+        found = [
+            float(value)
+            for step in self.steps.values()
+            for value in step.values.values()
+            if isinstance(value, TestAccuracy)
+        ]
+        return max(found, default=None)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return everything but the arrays as JSON-able values."""

@@ -10,15 +10,29 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from mnistlab.errors import StudyError
-from mnistlab.study import compute_linear, compute_neighbors, steps_binary, steps_multiclass
+from mnistlab.study import (
+    compute_forest,
+    compute_linear,
+    compute_neighbors,
+    compute_svc,
+    steps_binary,
+    steps_multiclass,
+)
 from mnistlab.study.cache import CacheEntry, ResultCache, cache_key
 from mnistlab.study.context import StudyContext
 from mnistlab.study.data import StudyData
-from mnistlab.study.results import STEP_NAMES, STEPS, StepResult, StepSpec, StudyResults
+from mnistlab.study.results import (
+    STEP_NAMES,
+    STEPS,
+    Entries,
+    StepOutput,
+    StepResult,
+    StepSpec,
+    StudyResults,
+)
 from mnistlab.study.settings import StudySettings
-from mnistlab.study.steps_binary import Entries, StepOutput
 
-ComputeFn = Callable[[StudyContext, dict[str, CacheEntry]], CacheEntry]
+ComputeFn = Callable[[StudyContext, Entries], CacheEntry]
 StepFn = Callable[[StudyContext, Entries], StepOutput]
 
 #: Bump when the cache layout of every computation changes.
@@ -41,8 +55,8 @@ class Computation:
 
 COMPUTATIONS: dict[str, Computation] = {
     "binary_sgd": Computation(compute_linear.binary_sgd, settings=("positive_class",), version=2),
-    "forest": Computation(compute_linear.forest, settings=("positive_class",)),
-    "svc": Computation(compute_linear.svc, version=2),
+    "forest": Computation(compute_forest.forest, settings=("positive_class",)),
+    "svc": Computation(compute_svc.svc, version=2),
     "multiclass_sgd": Computation(compute_linear.multiclass_sgd, version=2),
     # Version 2: rows tied at the k-th distance are searched as scikit-learn 1.9 does.
     "multilabel": Computation(compute_neighbors.multilabel, version=2),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from mnistlab.errors import ConfigError
+from mnistlab.system import cpu_count
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class StudySettings:
     target_precision : float, default=0.90
         The precision the decision threshold of step 7 must reach.
     n_jobs : int or None, default=None
-        Worker processes for independent fits; ``None`` means ``os.cpu_count()``.
+        Worker processes for independent fits; ``None`` means every CPU this
+        process may use (:func:`mnistlab.system.cpu_count`).
         Parallelism is used only where it cannot change a number. On a Dask
         cluster (:func:`mnistlab.scheduling.dask_engine`) its workers decide
         instead; like ``n_jobs``, the cluster is not part of any cache key.
@@ -58,7 +59,7 @@ class StudySettings:
     @property
     def effective_n_jobs(self) -> int:
         """The number of workers to use: ``n_jobs`` or the number of CPUs."""
-        return int(self.n_jobs) if self.n_jobs is not None else (os.cpu_count() or 1)
+        return int(self.n_jobs) if self.n_jobs is not None else cpu_count()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-able values (used in cache keys and results)."""

@@ -1,4 +1,7 @@
-"""Steps 10–14: multiclass, error analysis, multilabel, multioutput and tuning."""
+"""Steps 10–14: multiclass, error analysis, multilabel, multioutput and tuning.
+
+Every number is declared as the kind it is (:mod:`mnistlab.study.quantities`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 
 from mnistlab.study.context import StudyContext
-from mnistlab.study.steps_binary import Entries, StepOutput
+from mnistlab.study.quantities import ClassLabel, Integer, Number, Percent, TestAccuracy, each
+from mnistlab.study.results import Entries, StepOutput
 
 #: Images per cell of the error-analysis grid (a 5×5 block).
 GRID_CELL_SIZE = 25
@@ -14,17 +18,22 @@ GRID_CELL_SIZE = 25
 
 def multiclass(ctx: StudyContext, entries: Entries) -> StepOutput:
     """Step 10: SVC, one-versus-rest SVC and 10-class SGD, raw and scaled."""
-    values = dict(entries["svc"].values)
-    sgd = entries["multiclass_sgd"].values
-    values.update(
-        {
-            "sgd_prediction": sgd["prediction"],
-            "sgd_decision_scores": sgd["decision_scores"],
-            "sgd_cv_accuracies": sgd["cv_accuracies"],
-            "sgd_scaled_cv_accuracies": sgd["scaled_cv_accuracies"],
-        }
-    )
-    return values, {}
+    svc, sgd = entries["svc"].values, entries["multiclass_sgd"].values
+    return {
+        "train_size": Integer(svc["train_size"]),
+        "svc_prediction": ClassLabel(svc["svc_prediction"]),
+        "svc_decision_scores": each(Number, svc["svc_decision_scores"]),
+        # The position of the highest score in ``classes_``, not a class label itself.
+        "svc_argmax": Integer(svc["svc_argmax"]),
+        "svc_classes": each(ClassLabel, svc["svc_classes"]),
+        "svc_decision_shape": svc["svc_decision_shape"],
+        "ovr_prediction": ClassLabel(svc["ovr_prediction"]),
+        "ovr_n_estimators": Integer(svc["ovr_n_estimators"]),
+        "sgd_prediction": ClassLabel(sgd["prediction"]),
+        "sgd_decision_scores": each(Number, sgd["decision_scores"]),
+        "sgd_cv_accuracies": each(Number, sgd["cv_accuracies"]),
+        "sgd_scaled_cv_accuracies": each(Number, sgd["scaled_cv_accuracies"]),
+    }, {}
 
 
 def error_analysis(ctx: StudyContext, entries: Entries) -> StepOutput:
@@ -45,14 +54,14 @@ def error_analysis(ctx: StudyContext, entries: Entries) -> StepOutput:
             rows = np.flatnonzero((y == true) & (y_pred == pred))
             key = f"pair_{true}_{pred}"
             cells[key] = rows[:GRID_CELL_SIZE]
-            counts[key] = len(rows)
+            counts[key] = Integer(len(rows))
     return {
-        "confusion_matrix": cm.tolist(),
-        "normalized_by_true": cm_true.tolist(),
-        "errors_normalized_by_true": cm_err_true.tolist(),
-        "errors_normalized_by_pred": cm_err_pred.tolist(),
-        "accuracy": float(np.average(~errors)),
-        "class_pair": [a, b],
+        "confusion_matrix": each(Integer, cm.tolist()),
+        "normalized_by_true": each(Percent, cm_true.tolist()),
+        "errors_normalized_by_true": each(Percent, cm_err_true.tolist()),
+        "errors_normalized_by_pred": each(Percent, cm_err_pred.tolist()),
+        "accuracy": Number(np.average(~errors)),
+        "class_pair": each(ClassLabel, [a, b]),
         "pair_counts": counts,
     }, {"y_pred": y_pred, **cells}
 
@@ -64,8 +73,8 @@ def multilabel(ctx: StudyContext, entries: Entries) -> StepOutput:
     return {
         "labels": ["large (digit >= 7)", "odd"],
         "prediction": entry.values["prediction"],
-        "f1_macro": float(f1_score(y, y_pred, average="macro")),
-        "f1_weighted": float(f1_score(y, y_pred, average="weighted")),
+        "f1_macro": Number(f1_score(y, y_pred, average="macro")),
+        "f1_weighted": Number(f1_score(y, y_pred, average="weighted")),
     }, {}
 
 
@@ -73,11 +82,12 @@ def denoising(ctx: StudyContext, entries: Entries) -> StepOutput:
     """Step 13: a noisy test image, its clean original and the KNN's cleaned version."""
     arrays = entries["denoising"].arrays
     cleaned, clean = arrays["cleaned"], arrays["clean"]
+    index = entries["denoising"].values["index"]
     return {
-        "index": entries["denoising"].values["index"],
-        "label": int(ctx.y_test[entries["denoising"].values["index"]]),
-        "mean_abs_error_noisy": float(np.mean(np.abs(arrays["noisy"] - clean))),
-        "mean_abs_error_cleaned": float(np.mean(np.abs(cleaned - clean))),
+        "index": Integer(index),
+        "label": ClassLabel(ctx.y_test[index]),
+        "mean_abs_error_noisy": Number(np.mean(np.abs(arrays["noisy"] - clean))),
+        "mean_abs_error_cleaned": Number(np.mean(np.abs(cleaned - clean))),
     }, dict(arrays)
 
 
@@ -86,12 +96,13 @@ def tuning(ctx: StudyContext, entries: Entries) -> StepOutput:
     grid = entries["grid_search"].values
     test = entries["knn_test"].values
     return {
-        "default_test_accuracy": test["default_accuracy"],
-        "grid_train_size": grid["train_size"],
+        "default_test_accuracy": TestAccuracy(test["default_accuracy"]),
+        "grid_train_size": Integer(grid["train_size"]),
+        # The grid's parameters, as given to GridSearchCV.
         "candidates": grid["candidates"],
-        "mean_test_scores": grid["mean_test_scores"],
-        "split_scores": grid["split_scores"],
+        "mean_test_scores": each(Number, grid["mean_test_scores"]),
+        "split_scores": each(Number, grid["split_scores"]),
         "best_params": grid["best_params"],
-        "best_score": grid["best_score"],
-        "tuned_test_accuracy": test["tuned_accuracy"],
+        "best_score": Number(grid["best_score"]),
+        "tuned_test_accuracy": TestAccuracy(test["tuned_accuracy"]),
     }, {}

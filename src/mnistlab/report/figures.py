@@ -1,8 +1,14 @@
-"""The figures of each step, drawn from its :class:`StepResult` (and the data, for images)."""
+"""The report's figures: each step's, drawn from its :class:`StepResult` (and the data, for
+images), and the gallery of the best model's mistakes.
+
+The only module of the report that draws; it imports matplotlib, which the
+study's computations never do.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -20,9 +26,22 @@ from mnistlab.plots.digits import (
     plot_denoising,
     plot_digit,
     plot_digits,
+    plot_misclassified,
 )
+from mnistlab.report.ladder import LadderReport
 from mnistlab.study.data import StudyData
-from mnistlab.study.results import FigureSpec, StepResult
+from mnistlab.study.results import StepResult
+
+#: Columns of the gallery of mistakes.
+GALLERY_COLUMNS = 12
+
+
+class FigureSpec(NamedTuple):
+    """A figure of the report: file name stem, caption and the figure itself."""
+
+    slug: str
+    caption: str
+    figure: Figure
 
 
 def _figure_of(ax: Axes) -> Figure:
@@ -123,35 +142,39 @@ def _error_analysis(result: StepResult, data: StudyData) -> list[FigureSpec]:
         FigureSpec(
             "confusion_matrix_raw_and_normalized",
             "Counts beside percentages of each true class.",
-            plot_confusion_matrices(
-                [cm, cm_true],
-                class_names=names,
-                titles=["Counts", "% of true class"],
-                values_formats=["d", ".0%"],
+            _figure_of(
+                plot_confusion_matrices(
+                    [cm, cm_true],
+                    class_names=names,
+                    titles=["Counts", "% of true class"],
+                    values_formats=["d", ".0%"],
+                )[0]
             ),
         ),
         FigureSpec(
             "confusion_matrix_errors",
             "Errors only, normalised by row (true class) and by column (predicted class).",
-            plot_confusion_matrices(
-                [err_true, err_pred],
-                class_names=names,
-                titles=["Errors, % of true class", "Errors, % of predicted class"],
-                values_formats=[".0%", ".0%"],
+            _figure_of(
+                plot_confusion_matrices(
+                    [err_true, err_pred],
+                    class_names=names,
+                    titles=["Errors, % of true class", "Errors, % of predicted class"],
+                    values_formats=[".0%", ".0%"],
+                )[0]
             ),
         ),
         FigureSpec(
             f"class_pair_{first}_{second}",
             f"Training images of {names[first]} and {names[second]}: rows are the true class, "
             "columns the predicted class (first 25 of each).",
-            plot_class_pair_grid(cells, pair=(first, second), class_names=names),
+            _figure_of(plot_class_pair_grid(cells, pair=(first, second), class_names=names)[0, 0]),
         ),
     ]
 
 
 def _denoising(result: StepResult, data: StudyData) -> list[FigureSpec]:
     a = result.arrays
-    figure = plot_denoising(a["noisy"], a["clean"], a["cleaned"])
+    figure = _figure_of(plot_denoising(a["noisy"], a["clean"], a["cleaned"])[0])
     caption = (
         f"Test image {result.values['index']} with noise, its original, "
         "and the KNN's cleaned version."
@@ -190,3 +213,41 @@ def draw_step_figures(result: StepResult, data: StudyData) -> list[FigureSpec]:
     """
     drawer = _DRAWERS.get(result.spec.name)
     return drawer(result, data) if drawer is not None else []
+
+
+def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
+    """Draw the best model's most confident mistakes; ``None`` if it makes none.
+
+    Parameters
+    ----------
+    ladder : LadderReport
+        The evaluated models; the gallery is the best one's.
+    X_test : ndarray, shape (n, 784)
+        The test images the mistakes index into.
+
+    Returns
+    -------
+    FigureSpec or None
+
+    Example
+    -------
+    >>> spec = draw_gallery(ladder, data.X_test)   # doctest: +SKIP
+    """
+    items = ladder.gallery_items()
+    if not items:
+        return None
+    n_rows = -(-len(items) // GALLERY_COLUMNS)
+    figure = Figure(figsize=(1.1 * GALLERY_COLUMNS, 1.25 * n_rows + 0.4))
+    plot_misclassified(
+        X_test[[int(m["index"]) for m in items]],
+        true=[int(m["true"]) for m in items],
+        predicted=[int(m["predicted"]) for m in items],
+        probability=[float(m["probability"]) for m in items],
+        n_cols=GALLERY_COLUMNS,
+        ax=figure.add_subplot(),
+    )
+    caption = (
+        f"Test digits that {ladder.best.name} gets wrong, the most confident first: "
+        "true→predicted and the probability of the wrong answer."
+    )
+    return FigureSpec("misclassified", caption, figure)

@@ -1,0 +1,73 @@
+"""The facts at the top of the report: the data set's name, the settings, where the work ran."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mnistlab.data.registry import get_dataset_spec
+from mnistlab.errors import UnknownDatasetError
+from mnistlab.report.formats import format_number
+from mnistlab.study.quantities import ClassLabel
+
+if TYPE_CHECKING:
+    from mnistlab.scheduling import Engine
+    from mnistlab.study.results import StudyResults
+
+__all__ = ["dataset_title", "settings_rows", "where_it_ran"]
+
+
+def dataset_title(name: str) -> str:
+    """Return a data set's name as people write it, or ``name`` for an unregistered one.
+
+    Example
+    -------
+    >>> dataset_title("fashion-mnist"), dataset_title("my-digits")
+    ('Fashion-MNIST', 'my-digits')
+    """
+    try:
+        return get_dataset_spec(name).title
+    except UnknownDatasetError:
+        return name
+
+
+def where_it_ran(results: StudyResults, engine: Engine) -> str:
+    """Say where the study's computations ran, for the report.
+
+    Example
+    -------
+    >>> where_it_ran(results, engine)  # doctest: +SKIP
+    'Dask LocalCluster on this machine: 2 workers, 2 threads'
+    """
+    if results.steps and all(step.cached for step in results.steps.values()):
+        return f"{engine.description}; nothing computed, every step came from the cache"
+    return engine.description
+
+
+def settings_rows(
+    results: StudyResults, class_names: Sequence[str], engine: Engine | None
+) -> dict[str, str]:
+    """The study's settings as the report's table shows them, label to text.
+
+    Example
+    -------
+    >>> settings_rows(results, [str(d) for d in range(10)], None)["Class pair"]  # doctest: +SKIP
+    '3 and 5'
+    """
+    s = results.settings
+
+    def named(c: int) -> str:
+        return format_number(ClassLabel(c), class_names=class_names)
+
+    rows = {
+        "Positive class": named(s.positive_class),
+        "Class pair": " and ".join(named(c) for c in s.class_pair),
+        "Target precision": f"{s.target_precision:.0%}",
+    }
+    # On a Dask cluster the workers decide the parallelism, and the
+    # description counts them; n_jobs only sized a LocalCluster.
+    if engine is None or engine.client is None:
+        rows["Parallel jobs"] = "all CPUs" if s.n_jobs is None else str(s.n_jobs)
+    if engine is not None:
+        rows["Where the work ran"] = where_it_ran(results, engine)
+    return rows
