@@ -209,9 +209,9 @@ def run_load(
 
 def served_model(models_dir: Path) -> str:
     """The model ``mnistlab serve`` serves when none is named."""
-    from mnistlab.cli.serve import LIVE_MAX_MS
     from mnistlab.models.leaderboard import best_within
     from mnistlab.models.store import ModelStore
+    from mnistlab.web.server import LIVE_MAX_MS
 
     return best_within(ModelStore(models_dir), LIVE_MAX_MS)
 

@@ -27,7 +27,12 @@ from mnistlab import scheduling
 from mnistlab.data import Dataset
 from mnistlab.errors import ClusterError, ConfigError
 from mnistlab.models.tuning import tune_model
-from mnistlab.scheduling import dask_engine, parse_scheduler
+from mnistlab.scheduling import (
+    check_local_workers,
+    check_scheduler_reachable,
+    dask_engine,
+    parse_scheduler,
+)
 
 DASK = Path(sys.executable).with_name("dask")
 # The scheduler unpickles tasks and the worker runs them: both import this
@@ -79,6 +84,28 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyP
         dask_engine("tcp://127.0.0.1:1"),
     ):
         pytest.fail("connected to nothing")
+
+
+def test_reachability_is_checked_for_a_remote_scheduler_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scheduling, "CONNECT_TIMEOUT_S", 1)
+    check_scheduler_reachable(None)
+    check_scheduler_reachable("local")
+    with pytest.raises(
+        ConfigError, match=r"Cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1 "
+    ):
+        check_scheduler_reachable("tcp://127.0.0.1:1")
+
+
+def test_a_number_of_workers_is_for_this_machine_only() -> None:
+    check_local_workers(None, 2, option="--n-jobs")
+    check_local_workers("local", 2, option="--n-jobs")
+    check_local_workers("tcp://127.0.0.1:8786", None, option="--n-jobs")
+    with pytest.raises(
+        ConfigError, match=r"the cluster at tcp://127\.0\.0\.1:8786 .*drop --n-jobs$"
+    ):
+        check_local_workers("tcp://127.0.0.1:8786", 2, option="--n-jobs")
 
 
 @dataclass

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from mnistlab.errors import ClusterError, ConfigError
+from mnistlab.errors import ClusterError, ConfigError, brief
 from mnistlab.private_apis import usable
 
 LOCAL = "local"
@@ -163,6 +164,61 @@ def parse_scheduler(value: str | None) -> str | None:
     return text
 
 
+def check_scheduler_reachable(scheduler: str | None) -> None:
+    """Check that a remote Dask scheduler accepts connections, without starting any work.
+
+    ``None`` (this machine's processes) and ``"local"`` (a cluster started for
+    the work itself) need no check.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        What :func:`parse_scheduler` returned.
+
+    Raises
+    ------
+    ConfigError
+        If nothing accepts a connection at its address within ``CONNECT_TIMEOUT_S``.
+    """
+    if scheduler is None or scheduler == LOCAL:
+        return
+    parts = urlsplit(scheduler)
+    host, port = parts.hostname, parts.port
+    if host is None or port is None:  # parse_scheduler lets no such value through
+        raise ConfigError(f"--scheduler {scheduler!r}: no host and port in it")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError:
+        raise unreachable_scheduler(scheduler) from None
+
+
+def check_local_workers(scheduler: str | None, n_workers: int | None, *, option: str) -> None:
+    """Refuse a number of workers for a remote cluster, which has the workers it was given.
+
+    A number of workers sizes this machine's processes or a LocalCluster only.
+
+    Parameters
+    ----------
+    scheduler : str or None
+        What :func:`parse_scheduler` returned.
+    n_workers : int or None
+        The number asked for; ``None`` asks for none.
+    option : str
+        The option that asked, named in the message (e.g. ``"--n-jobs"``).
+
+    Raises
+    ------
+    ConfigError
+        If ``n_workers`` is given with a remote scheduler.
+    """
+    if scheduler not in (None, LOCAL) and n_workers is not None:
+        raise ConfigError(
+            f"{option} sizes this machine's processes or a LocalCluster; the cluster at "
+            f"{scheduler} has the workers its 'dask worker' commands started: drop {option}"
+        )
+
+
 def _describe(scheduler: str, client: Any) -> str:
     workers = client.scheduler_info(n_workers=-1)["workers"].values()
     threads = sum(int(w.get("nthreads", 1)) for w in workers)
@@ -186,7 +242,8 @@ def dask_engine(
         LocalCluster on 127.0.0.1 for the duration; ``tcp://HOST:PORT``
         connects to a running scheduler.
     n_workers : int, optional
-        Workers of the LocalCluster (default: one per CPU), one thread each.
+        Workers of the LocalCluster, one thread each; default: one per CPU
+        this process may use (:func:`mnistlab.system.cpu_count`).
     local_description : str
         The description to report when ``scheduler`` is None.
 
@@ -204,6 +261,8 @@ def dask_engine(
     if scheduler is None:
         yield Engine(None, local_description or "this machine (joblib processes)")
         return
+    from mnistlab.system import cpu_count
+
     try:
         import distributed
         from joblib import parallel_config
@@ -214,7 +273,7 @@ def dask_engine(
         if scheduler == LOCAL:
             cluster = stack.enter_context(
                 distributed.LocalCluster(
-                    n_workers=n_workers,
+                    n_workers=cpu_count() if n_workers is None else n_workers,
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
@@ -241,7 +300,7 @@ def dask_engine(
             yield Engine(scheduler, _describe(scheduler, client), client)
         except _cluster_failures() as exc:
             raise ClusterError(
-                f"the Dask cluster ({scheduler}) failed during the work: {_brief(exc)}; "
+                f"the Dask cluster ({scheduler}) failed during the work: {brief(exc)}; "
                 "check its workers (memory, logs), or run without --scheduler."
             ) from exc
 
@@ -372,9 +431,3 @@ def _cluster_failures() -> tuple[type[BaseException], ...]:
     from distributed.scheduler import KilledWorker
 
     return (KilledWorker, FutureCancelledError, CommClosedError)
-
-
-def _brief(exc: BaseException) -> str:
-    # The first sentence: Dask's messages go on about details and internals.
-    text = " ".join(str(exc).split()).split(". ")[0][:200].rstrip(".")
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

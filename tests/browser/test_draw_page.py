@@ -22,20 +22,12 @@ from mnistlab.config import Settings
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.web.app import create_app
-from tests.web.servers import SlowClassifier, digit_png, running_server, trained_model
+from tests.web.servers import digit_png, running_server, slowed, trained_model
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+    from tests.browser.conftest import OpenPage, PageEvents
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -86,37 +78,12 @@ def server(model: TrainedModel, settings: Settings) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
-def watched(browser: Browser, server: str) -> Iterator[tuple[Page, dict[str, list[str]]]]:
-    """A fresh desktop page on the app, recording console errors and foreign requests."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    seen: dict[str, list[str]] = {"errors": [], "foreign": [], "failed": []}
-    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
-    page.on(
-        "request",
-        lambda r: (
-            None if r.url.startswith((server, "data:", "blob:")) else seen["foreign"].append(r.url)
-        ),
-    )
-    response = page.goto(server + "/", wait_until="load")
-    assert response is not None and response.ok
+def watched(open_page: OpenPage, server: str) -> tuple[Page, PageEvents]:
+    """A fresh desktop page on the app, with its model loaded, and what it does."""
+    page, events = open_page(server + "/")
     page.wait_for_function("() => document.getElementById('model').dataset.model === 'knn-tuned'")
-    yield page, seen
-    page.close()
+    return page, events
 
 
 def _result(page: Page) -> dict[str, Any]:
@@ -185,9 +152,9 @@ def _check_bars(result: dict[str, Any]) -> list[float]:
 
 
 def test_draw_digits_with_the_mouse_undo_and_clear(
-    watched: tuple[Page, dict[str, list[str]]],
+    watched: tuple[Page, PageEvents],
 ) -> None:
-    page, seen = watched
+    page, events = watched
     assert _result(page)["state"] == "empty"
     assert page.locator("#pad").evaluate("c => getComputedStyle(c).touchAction") == "none"
 
@@ -227,15 +194,15 @@ def test_draw_digits_with_the_mouse_undo_and_clear(
         page.click("#clear")
         _wait_for_answer(page, answer["seq"])
 
-    assert seen == {"errors": [], "foreign": [], "failed": []}
+    assert events.clean(), events
 
 
 def test_upload_a_real_mnist_digit_and_a_file_that_is_not_an_image(
-    watched: tuple[Page, dict[str, list[str]]],
+    watched: tuple[Page, PageEvents],
     mnist: Dataset,
     tmp_path: Path,
 ) -> None:
-    page, seen = watched
+    page, events = watched
     before = _result(page)["seq"]
     for index in (0, 1, 2):  # a 7, a 2 and a 1
         path = tmp_path / f"test-digit-{index}.png"
@@ -255,7 +222,7 @@ def test_upload_a_real_mnist_digit_and_a_file_that_is_not_an_image(
     assert error["state"] == "error" and "not an image" in error["status"]
     assert error["digit"] == "–"
     # A 422 answer is logged by Chromium as a failed resource; nothing else is.
-    assert all("422" in e for e in seen["errors"]) and seen["foreign"] == []
+    assert all("422" in e for e in events.errors) and events.foreign == []
 
 
 def test_a_finger_draws_on_a_phone_sized_page(browser: Browser, server: str) -> None:
@@ -283,27 +250,21 @@ def test_a_finger_draws_on_a_phone_sized_page(browser: Browser, server: str) -> 
 
 
 def test_an_answer_that_comes_after_clear_is_not_shown(
-    browser: Browser, model: TrainedModel
+    open_page: OpenPage, model: TrainedModel
 ) -> None:
-    slow = TrainedModel(
-        record=model.record, classifier=SlowClassifier(model.classifier, delay=1.0), path=model.path
-    )
-    with running_server(create_app(model=slow)) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            page.goto(base + "/", wait_until="load")
-            _draw_mouse(page, ONE)
-            page.wait_for_function(
-                "() => document.getElementById('result').dataset.state === 'pending'"
-            )
-            page.click("#clear")  # while the prediction of the 1 is on its way
-            page.wait_for_timeout(1800)
-            result = _result(page)
-            assert result["state"] == "empty" and result["digit"] == "–"
-            assert [b["probability"] for b in result["bars"]] == [0.0] * 10
-            # The page still predicts the next drawing.
-            _draw_mouse(page, ONE)
-            answer = _wait_for_answer(page, result["seq"])
-            assert answer["state"] == "ready" and answer["digit"] == "1"
-        finally:
-            page.close()
+    with running_server(create_app(model=slowed(model, delay=1.0))) as base:
+        page, _ = open_page(base + "/")
+        _draw_mouse(page, ONE)
+        page.wait_for_function(
+            "() => document.getElementById('result').dataset.state === 'pending'"
+        )
+        page.click("#clear")  # while the prediction of the 1 is on its way
+        page.wait_for_timeout(1800)
+        result = _result(page)
+        assert result["state"] == "empty" and result["digit"] == "–"
+        assert [b["probability"] for b in result["bars"]] == [0.0] * 10
+        # The page still predicts the next drawing.
+        _draw_mouse(page, ONE)
+        answer = _wait_for_answer(page, result["seq"])
+        assert answer["state"] == "ready" and answer["digit"] == "1"
+        page.close()  # before its server stops

@@ -28,7 +28,7 @@ from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.preprocess import preprocess
 from mnistlab.web.app import create_app
-from tests.web.servers import SlowClassifier, digit_png, running_server, trained_model
+from tests.web.servers import digit_png, running_server, slowed, trained_model
 
 LIMIT = 256 * 1024
 STATIC = Path(__file__).parents[2] / "src" / "mnistlab" / "web" / "static"
@@ -318,10 +318,7 @@ def test_real_server_refuses_a_declared_huge_body_before_reading_it(server: str)
 def test_a_running_prediction_does_not_block_other_requests(
     model: TrainedModel, seven: bytes
 ) -> None:
-    slow = TrainedModel(
-        record=model.record, classifier=SlowClassifier(model.classifier, delay=1.0), path=model.path
-    )
-    with running_server(create_app(model=slow)) as base:
+    with running_server(create_app(model=slowed(model, delay=1.0))) as base:
         results: list[int] = []
         worker = threading.Thread(
             target=lambda: results.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import http.client
 import json
 import os
@@ -10,18 +9,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mnistlab.cli.app import run
-from mnistlab.cli.serve import WORKER_MODEL_ENV, worker_app
 from mnistlab.config import Settings
 from mnistlab.data import Dataset
 from mnistlab.private_apis import PUBLIC_APIS_ONLY_ENV
-from tests.web.servers import digit_png, trained_model
+from tests.web.servers import digit_png, free_port, trained_model, wait_for_health
 
 
 def test_no_trained_model_says_how_to_train_one(
@@ -56,35 +52,13 @@ def test_a_port_in_use_is_one_line(
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_health(
-    process: subprocess.Popen[bytes], port: int
-) -> tuple[http.client.HTTPConnection, Any]:
-    """The first answer of /healthz (``None`` if none came within a minute), and its connection."""
-    deadline = time.monotonic() + 60
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            return conn, json.loads(conn.getresponse().read())
-        except OSError:
-            time.sleep(0.2)
-    return conn, None
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_command_serves_the_default_model_until_interrupted(
     mnist: Dataset, settings: Settings, workers: int
 ) -> None:
     trained_model(mnist, settings)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MNISTLAB_MODELS_DIR": str(settings.models_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "mnistlab", "serve", "--port", str(port), "--workers", str(workers)],
@@ -93,7 +67,7 @@ def test_the_command_serves_the_default_model_until_interrupted(
         stderr=subprocess.PIPE,
     )
     try:
-        conn, health = _wait_for_health(process, port)
+        conn, health = wait_for_health(process, port)
         assert health == {"status": "ok", "model": "knn-tuned", "version": health["version"]}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request(
@@ -127,7 +101,7 @@ def test_on_the_public_path_several_workers_become_one_process_with_the_same_ans
     # MNISTLAB_PUBLIC_APIS_ONLY=1: no uvicorn Multiprocess (one process serves),
     # and the model's KNN asks KNeighborsClassifier itself: the same digit.
     trained_model(mnist, settings)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MNISTLAB_MODELS_DIR": str(settings.models_dir),
@@ -140,7 +114,7 @@ def test_on_the_public_path_several_workers_become_one_process_with_the_same_ans
         stderr=subprocess.PIPE,
     )
     try:
-        conn, health = _wait_for_health(process, port)
+        conn, health = wait_for_health(process, port)
         assert health is not None and health["model"] == "knn-tuned"
         answers = []
         for index in range(5):
@@ -182,23 +156,3 @@ def test_on_the_public_path_several_workers_become_one_process_with_the_same_ans
     assert text.count("not using uvicorn-multiprocess") == 1
     assert "Traceback" not in text
     assert process.returncode in (0, 130)
-
-
-def test_a_worker_leaves_what_it_loaded_out_of_the_garbage_collector(
-    mnist: Dataset, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    trained_model(mnist, settings)
-    monkeypatch.setenv(WORKER_MODEL_ENV, "knn-tuned")
-    monkeypatch.setenv("MNISTLAB_MODELS_DIR", str(settings.models_dir))
-    gc.unfreeze()
-    try:
-        app = worker_app()
-        # The app, its model and every module loaded so far are frozen;
-        # what requests allocate afterwards is collected as before.
-        collected = gc.get_objects()  # the generations the collector still walks
-        assert gc.get_freeze_count() > len(sys.modules)
-        assert all(obj is not app for obj in collected)
-        later = [object()]
-        assert any(obj is later for obj in gc.get_objects())
-    finally:
-        gc.unfreeze()

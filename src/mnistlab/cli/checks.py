@@ -6,24 +6,25 @@ command calls these on its arguments and targets first, so each such mistake
 ends the command within seconds, as one line with the way out
 (:class:`~mnistlab.errors.ConfigError`, exit code 2).
 
-The checks only look; they create nothing. What they cannot know in advance
-(a disk that fills up during the work) is still handled where the files are
-written: whole or not at all.
+Checks that belong to what they check live there and are gathered here:
+writable directories (:mod:`mnistlab.files`) and schedulers
+(:mod:`mnistlab.scheduling`). The checks only look; they create nothing.
+What they cannot know in advance (a disk that fills up during the work) is
+still handled where the files are written: whole or not at all.
 """
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from mnistlab.data.registry import DatasetSpec, get_dataset_spec
 from mnistlab.errors import ConfigError
 from mnistlab.files import check_writable_directory
-from mnistlab.scheduling import CONNECT_TIMEOUT_S, LOCAL, unreachable_scheduler
+from mnistlab.scheduling import check_local_workers, check_scheduler_reachable
 
 __all__ = [
     "check_dataset",
+    "check_local_workers",
     "check_scheduler_reachable",
     "check_writable_directory",
     "check_writable_file",
@@ -52,32 +53,3 @@ def check_writable_file(path: Path, *, option: str) -> None:
     if path.is_dir():
         raise ConfigError(f"{option} {path}: it is a directory; name a file")
     check_writable_directory(path.parent, option=option)
-
-
-def check_scheduler_reachable(scheduler: str | None) -> None:
-    """Check that a remote Dask scheduler accepts connections, without starting any work.
-
-    ``None`` (this machine's processes) and ``"local"`` (a cluster started by
-    the command itself) need no check.
-
-    Parameters
-    ----------
-    scheduler : str or None
-        What :func:`mnistlab.scheduling.parse_scheduler` returned.
-
-    Raises
-    ------
-    ConfigError
-        If nothing accepts a connection at its address within the timeout.
-    """
-    if scheduler is None or scheduler == LOCAL:
-        return
-    parts = urlsplit(scheduler)
-    host, port = parts.hostname, parts.port
-    if host is None or port is None:  # parse_scheduler lets no such value through
-        raise ConfigError(f"--scheduler {scheduler!r}: no host and port in it")
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
-            pass
-    except OSError:
-        raise unreachable_scheduler(scheduler) from None

@@ -37,7 +37,12 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
+from mnistlab.cli.checks import (
+    check_dataset,
+    check_local_workers,
+    check_scheduler_reachable,
+    check_writable_directory,
+)
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import (
     CacheDirOption,
@@ -214,11 +219,7 @@ def study(
     settings = build_settings(data_dir, cache_dir, models_dir)
     check_writable_directory(settings.cache_dir, option="--cache-dir")
     scheduler = parse_scheduler(scheduler)
-    if scheduler not in (None, LOCAL) and n_jobs is not None:
-        raise ConfigError(
-            f"--n-jobs sizes this machine's processes or a LocalCluster; the cluster at "
-            f"{scheduler} has the workers its 'dask worker' commands started: drop --n-jobs"
-        )
+    check_local_workers(scheduler, n_jobs, option="--n-jobs")
     check_scheduler_reachable(scheduler)
 
     from mnistlab.models.store import ModelStore
