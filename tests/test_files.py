@@ -8,11 +8,13 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from mnistlab.files import atomic_write, replace_directory
+from mnistlab.files import atomic_write, replace_directory, replace_file, temporary_file_beside
 
 
 def test_a_finished_write_replaces_the_file(tmp_path: Path) -> None:
@@ -65,14 +67,92 @@ def test_a_full_disk_is_an_error_and_keeps_the_old_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
 
 
-def test_a_written_file_gets_the_mode_the_umask_gives(tmp_path: Path) -> None:
-    previous = os.umask(0o022)
+@contextmanager
+def _umask(value: int) -> Iterator[None]:
+    previous = os.umask(value)
     try:
-        with atomic_write(tmp_path / "a.bin") as f:
-            f.write(b"x")
+        yield
     finally:
         os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "a.bin").stat().st_mode) == 0o644
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_gets_the_mode_the_umask_gives(
+    tmp_path: Path, umask: int, mode: int
+) -> None:
+    with _umask(umask), atomic_write(tmp_path / "a.bin") as f:
+        f.write(b"x")
+    assert _mode(tmp_path / "a.bin") == mode  # as open(..., "wb") gives, not mkstemp's 0o600
+
+
+def test_a_replaced_file_gets_the_mode_the_umask_gives(tmp_path: Path) -> None:
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    with _umask(0o022), atomic_write(target) as f:
+        f.write(b"new")
+    assert _mode(target) == 0o644 and target.read_bytes() == b"new"
+
+
+def _record_syncs(monkeypatch: pytest.MonkeyPatch, refuse_directories: bool = False) -> list[str]:
+    """Record what each ``os.fsync`` syncs; optionally refuse directories as some systems do."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        kind = "directory" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        synced.append(kind)
+        if kind == "directory" and refuse_directories:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real_fsync(fd)
+
+    monkeypatch.setattr("mnistlab.files.os.fsync", recording)
+    return synced
+
+
+def test_a_finished_write_syncs_the_file_then_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced = _record_syncs(monkeypatch)
+    with atomic_write(tmp_path / "a.bin") as f:
+        f.write(b"x")
+    assert synced == ["file", "directory"]
+
+
+def test_a_directory_that_cannot_be_synced_still_gets_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced = _record_syncs(monkeypatch, refuse_directories=True)
+    with atomic_write(tmp_path / "a.bin") as f:
+        f.write(b"x")
+    assert synced == ["file", "directory"]
+    assert (tmp_path / "a.bin").read_bytes() == b"x"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_a_temporary_file_beside_is_new_hidden_empty_and_of_the_umask_mode(tmp_path: Path) -> None:
+    with _umask(0o027):
+        made = [temporary_file_beside(tmp_path / "m", suffix=".pt") for _ in range(2)]
+    assert made[0] != made[1]
+    for path in made:
+        assert path.parent == tmp_path and path.name.startswith(".m.") and path.suffix == ".pt"
+        assert path.read_bytes() == b"" and _mode(path) == 0o640
+
+
+def test_replace_file_renames_and_syncs_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = tmp_path / ".staged", tmp_path / "model.pt"
+    source.write_bytes(b"new")
+    target.write_bytes(b"old")
+    synced = _record_syncs(monkeypatch)
+    replace_file(source, target)
+    assert target.read_bytes() == b"new" and not source.exists()
+    assert synced == ["directory"]
 
 
 def test_a_refused_write_names_the_file(tmp_path: Path) -> None:

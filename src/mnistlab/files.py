@@ -13,10 +13,23 @@ from typing import BinaryIO
 
 from mnistlab.errors import ConfigError
 
-__all__ = ["DISK_FULL_ERRNOS", "atomic_write", "check_writable_directory", "replace_directory"]
+__all__ = [
+    "DISK_FULL_ERRNOS",
+    "atomic_write",
+    "check_writable_directory",
+    "replace_directory",
+    "replace_file",
+    "temporary_file_beside",
+]
 
 #: What a full disk looks like: no space left, over the file-size limit, over the quota.
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+# What a directory fsync fails with where the OS or file system cannot sync
+# directories (Windows cannot open one; some network file systems refuse).
+_NO_DIRECTORY_SYNC = frozenset(
+    {errno.EACCES, errno.EBADF, errno.EINVAL, errno.EISDIR, errno.ENOTSUP, errno.EPERM}
+)
 
 # Processes that replace the same directory at once take turns; past this many
 # turns something keeps replacing it faster than it can be written.
@@ -40,13 +53,77 @@ def _create_beside(target: Path, suffix: str) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(target))
 
 
+def _sync_directory(directory: Path) -> None:
+    """Make the renames in ``directory`` durable, where the OS can sync a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # Windows opens no directory; there a rename is durable once it returns
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_DIRECTORY_SYNC:
+            raise
+    finally:
+        os.close(fd)
+
+
+def temporary_file_beside(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Path:
+    """Create an empty file under a new hidden name beside ``path``; return its path.
+
+    For writers that need a path rather than an open file: the name is theirs
+    alone (no other process can create it while it exists), in the same
+    directory as ``path`` so that :func:`replace_file` can rename it there, and
+    its mode is 0o666 masked by the umask, as for any file the user writes.
+    The caller removes it if it is not renamed.
+
+    Parameters
+    ----------
+    path : path-like
+        The file it will become or stand beside; its directory must exist.
+    suffix : str, default ".tmp"
+        Suffix of the name (some writers choose a format by suffix).
+
+    Example
+    -------
+    >>> staged = temporary_file_beside(tmp_path / "model.pt", suffix=".pt")  # doctest: +SKIP
+    >>> staged.name                                                          # doctest: +SKIP
+    '.model.pt.3f9a1c2b.pt'
+    """
+    fd, name = _create_beside(Path(path), suffix)
+    os.close(fd)
+    return name
+
+
+def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rename the complete file ``source`` onto ``target`` and make the rename durable.
+
+    Both must be in one directory (a rename there is atomic: readers see the
+    old ``target`` or ``source``, never a part); the directory is then synced,
+    where the OS allows, so that after a crash or power cut ``target`` is not
+    the old file again. ``source`` should be synced already (``atomic_write``
+    does that).
+
+    Raises
+    ------
+    OSError
+        If the rename or the directory sync fails.
+    """
+    target = Path(target)
+    os.replace(source, target)
+    _sync_directory(target.parent)
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` whole.
 
     The file is written, flushed and synced under a hidden temporary name in
     the same directory (so the final rename stays on one file system, where it
-    is atomic), then renamed onto ``path``. If anything fails or is
+    is atomic), then renamed onto ``path``, and the directory synced where the
+    OS allows (:func:`replace_file`). The new file's mode is 0o666 masked by the
+    process's umask, as for any file the user writes (not ``mkstemp``'s 0o600),
+    whatever the mode of the file it replaces. If anything fails or is
     interrupted, the temporary file is removed and ``path`` is untouched:
     readers see the old file or the new one, never a part. A full disk is
     reported as the ``OSError`` it is, naming ``path``.
@@ -76,7 +153,7 @@ def atomic_write(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Itera
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        replace_file(tmp, target)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS and exc.filename is None:

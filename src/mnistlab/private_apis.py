@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from mnistlab.models.versions import release
+from mnistlab.versions import release
 
 #: Set to 1 to make every caller take the public path.
 PUBLIC_APIS_ONLY_ENV = "MNISTLAB_PUBLIC_APIS_ONLY"

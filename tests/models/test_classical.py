@@ -6,7 +6,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from sklearn.preprocessing import FunctionTransformer
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ModelFileError
 from mnistlab.models import classical
-from mnistlab.models.base import predict_digits
 from mnistlab.models.classical import ByteKNeighborsClassifier
 from mnistlab.models.registry import MODELS, get_model_spec
 from mnistlab.progress import ignore_progress
@@ -92,7 +91,7 @@ def test_save_load_gives_identical_probabilities(
     assert probabilities.shape == (N_QUERY, 10) and probabilities.dtype == np.float64
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
     # trained on 3,000 images, every model gets most of the test images right
-    assert np.mean(predict_digits(model, queries) == mnist.y_test[:N_QUERY]) > 0.88
+    assert np.mean(model.predict(queries) == mnist.y_test[:N_QUERY]) > 0.88
 
     path = tmp_path / f"{name}{classical.FILE_SUFFIX}"
     classical.save(model, path)
@@ -112,7 +111,8 @@ def test_knn_tuned_is_exactly_the_chapters_classifier(
     expected = plain.predict(queries.astype(np.float64))
     for model in (trained["knn-tuned"], classical.load(knn_file, _settings("knn-tuned"))):
         np.testing.assert_array_equal(model.predict_proba(queries), expected_proba)
-        np.testing.assert_array_equal(predict_digits(model, queries), expected)
+        np.testing.assert_array_equal(model.predict(queries), expected)
+        np.testing.assert_array_equal(model.predict_proba(queries).argmax(axis=1), expected)
         knn = model[-1]
         assert knn._fit_X.dtype == np.float64
         np.testing.assert_array_equal(knn._fit_X, plain._fit_X)
@@ -300,6 +300,55 @@ def test_a_model_from_another_scikit_learn_version_is_refused(knn_file: Path) ->
     _rewrite_schema(knn_file, lambda schema: _set_sklearn_version(schema, "0.24.2"))
     with pytest.raises(ModelFileError, match=r"written by scikit-learn 0\.24\.2"):
         classical.load(knn_file, _settings("knn-tuned"))
+
+
+def _objects(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a skops schema, nested ones included."""
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _objects(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _objects(value)
+
+
+def _modules_named(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    return {node["__module__"] for node in _objects(schema) if "__module__" in node}
+
+
+def _move_module(schema: dict[str, Any], old: str, new: str) -> None:
+    for node in _objects(schema):
+        if node.get("__module__") == old:
+            node["__module__"] = new
+
+
+def test_a_file_naming_the_byte_knn_where_earlier_files_did_loads(
+    knn_file: Path, trained: dict[str, Any], mnist: Dataset
+) -> None:
+    # Files written by mnistlab 0.1.0 name the estimator at the package
+    # ``mnistlab.models.classical``; today it lives in a module of its own.
+    here, earlier = "mnistlab.models.classical.byte_knn", "mnistlab.models.classical"
+    assert here in _modules_named(knn_file)
+    _rewrite_schema(knn_file, lambda schema: _move_module(schema, here, earlier))
+    assert here not in _modules_named(knn_file) and earlier in _modules_named(knn_file)
+
+    loaded = classical.load(knn_file, _settings("knn-tuned"))
+    assert type(loaded[-1]) is ByteKNeighborsClassifier
+    queries = mnist.X_test[:N_QUERY]
+    expected = trained["knn-tuned"].predict_proba(queries)
+    np.testing.assert_array_equal(loaded.predict_proba(queries), expected)
+
+
+def test_the_allow_list_names_the_types_of_todays_files(trained: dict[str, Any]) -> None:
+    def named(obj: Any) -> str:
+        return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+    for name in CLASSICAL:
+        steps = [step for _, step in trained[name].steps]
+        assert {named(trained[name]), *map(named, steps)} <= classical.ALLOWED_TYPES, name
 
 
 def test_a_schema_edited_to_name_a_foreign_class_is_refused(knn_file: Path) -> None:

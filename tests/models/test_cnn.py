@@ -7,6 +7,7 @@ import pickle
 import re
 import subprocess
 import sys
+import textwrap
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,10 @@ import torch
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ImageInputError, ModelFileError
 from mnistlab.models import cnn
+from mnistlab.models.cnn.payload import network_payload
 from mnistlab.models.registry import get_model_spec
+from mnistlab.models.store import ModelRecord, ModelStore
+from mnistlab.versions import current_versions
 
 # Tiny and on one thread: fast, and unhurt by other work on a busy CPU.
 TINY = {"seed": 0, "threads": 1, "epochs": 1, "width": 8, "hidden": 32, "n_validation": 100}
@@ -87,7 +91,7 @@ def test_probabilities_are_float64_rows_that_sum_to_one(
     "images", [np.zeros((3, 28, 28), np.uint8), np.zeros((3, 784), np.float32), np.zeros(784)]
 )
 def test_images_of_the_wrong_form_are_refused(tiny: cnn.CNNClassifier, images: Any) -> None:
-    with pytest.raises(ImageInputError, match=r"expected uint8 images of shape \(n, 784\)"):
+    with pytest.raises(ImageInputError, match=r"images must (have shape \(n, 784\)|be uint8)"):
         tiny.predict_proba(images)
 
 
@@ -138,6 +142,57 @@ def test_save_then_load_predicts_identically(
     queries = mnist.X_test[:1000]
     np.testing.assert_array_equal(loaded.predict_proba(queries), tiny.predict_proba(queries))
     assert loaded.threads == tiny.threads
+
+
+def test_a_file_torch_saved_to_its_path_loads(
+    tiny: cnn.CNNClassifier, tmp_path: Path, mnist: Dataset
+) -> None:
+    # How mnistlab 0.1.0 wrote the file: torch.save straight to the path.
+    payload = {"format": cnn.FILE_FORMAT, "version": 1, "threads": tiny.threads}
+    payload.update(network_payload(tiny.network))
+    path = tmp_path / "written-to-its-path.pt"
+    torch.save(payload, path)
+    queries = mnist.X_test[:300]
+    loaded = cnn.load(path, TINY)
+    np.testing.assert_array_equal(loaded.predict_proba(queries), tiny.predict_proba(queries))
+
+
+def test_the_store_saves_a_cnn_whole_and_loads_it_back(
+    tiny: cnn.CNNClassifier, tmp_path: Path, mnist: Dataset
+) -> None:
+    store = ModelStore(tmp_path / "models")
+    record = ModelRecord(
+        name="cnn", family="cnn", settings=TINY, dataset="mnist", data_checksum=mnist.checksum,
+        n_train=1000, file="", sha256="", created="2025-01-01T00:00:00+00:00",
+        train_seconds=1.0, versions=current_versions(),
+    )  # fmt: skip
+    saved = store.save(tiny, record)
+    assert {p.name for p in store.directory.iterdir()} == {"cnn.json", "cnn.lock", saved.file}
+    queries = mnist.X_test[:300]
+    loaded = store.load("cnn").classifier
+    np.testing.assert_array_equal(loaded.predict_proba(queries), tiny.predict_proba(queries))
+
+
+def test_a_full_disk_is_the_os_error_naming_the_file_and_leaves_nothing(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE makes the kernel refuse writes past 64 KiB, as a full disk would.
+    script = textwrap.dedent(
+        f"""
+        import resource, signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        from mnistlab.models import cnn
+        model = cnn.CNNClassifier(cnn.DigitNet(), threads=1)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+        try:
+            cnn.save(model, {str(tmp_path / "model.pt")!r})
+        except OSError as exc:
+            print(exc.strerror, exc.filename)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip() == f"File too large {tmp_path / 'model.pt'}", done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_file_holds_only_plain_values_and_tensors(saved: Path) -> None:
@@ -237,8 +292,8 @@ def test_foreign_and_damaged_files_are_refused(saved: Path, tmp_path: Path) -> N
 
 def test_importing_the_registry_store_or_cli_does_not_import_torch() -> None:
     code = (
-        "import sys, mnistlab.models.registry, mnistlab.models.store, mnistlab.cli.app; "
-        "sys.exit('torch' in sys.modules)"
+        "import sys, mnistlab.models.registry, mnistlab.models.store, mnistlab.cli.app, "
+        "mnistlab.cli, mnistlab.models.openmp; sys.exit('torch' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr or "torch was imported"
@@ -250,14 +305,3 @@ def test_the_registry_settings_are_complete_training_configs() -> None:
     # Every setting is spelled out, so the metadata record holds all of them.
     assert {f.name for f in fields(config)} == set(settings)
     assert set(settings["augmentation"]) == set(config.augmentation.to_dict())
-
-
-@pytest.mark.parametrize("module", ["mnistlab.models.cnn", "mnistlab.models.ensemble"])
-def test_openmp_threads_wait_passively_unless_the_user_says_otherwise(module: str) -> None:
-    code = f"import os, {module}; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert ours.stdout.strip() == "PASSIVE", ours.stderr
-    env["OMP_WAIT_POLICY"] = "ACTIVE"
-    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert theirs.stdout.strip() == "ACTIVE", theirs.stderr

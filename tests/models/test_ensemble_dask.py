@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from mnistlab.models.store import ModelStore
 from mnistlab.models.training import local_workers, parallel_work
 from mnistlab.progress import ignore_progress
 from mnistlab.scheduling import dask_engine
+from mnistlab.system import cpu_count
 
 #: A tiny ensemble (as in test_ensemble.py) on two torch threads, as the registry's.
 TINY = {
@@ -126,7 +126,7 @@ def test_local_clusters_do_not_oversubscribe_the_cpus() -> None:
     assert parallel_work("ensemble") == "5 members, one Dask task each"
     assert parallel_work("svc-rbf") == "3 calibration folds"
     assert parallel_work("knn-shift") is None
-    cpus = os.cpu_count() or 1
+    cpus = cpu_count()
     threads = get_model_spec("ensemble").settings["threads"]
     assert local_workers("ensemble") == max(1, cpus // threads)
     assert local_workers("svc-rbf") == min(cpus, 3)

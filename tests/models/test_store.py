@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,20 @@ def test_retraining_replaces_the_file_and_leaves_nothing_behind(
     train_model("knn-tuned", mnist, store=trained_store, n_train=N_TRAIN // 2)
     files = sorted(p.name for p in trained_store.directory.iterdir() if p.suffix != ".lock")
     assert files == sorted(["knn-tuned.json", trained_store.record("knn-tuned").file])
+
+
+def test_model_files_and_records_get_the_mode_the_umask_gives(
+    store: ModelStore, mnist: Dataset
+) -> None:
+    previous = os.umask(0o027)
+    try:
+        train_model("knn-tuned", mnist, store=store, n_train=N_TRAIN // 4)
+    finally:
+        os.umask(previous)
+    record = store.record("knn-tuned")
+    for name in (record.file, "knn-tuned.json"):
+        assert stat.S_IMODE((store.directory / name).stat().st_mode) == 0o640, name
+    assert not [p.name for p in store.directory.iterdir() if p.name.startswith(".")]
 
 
 def test_a_changed_model_file_is_refused(trained_store: ModelStore) -> None:

@@ -1,8 +1,9 @@
 """``tune_model``: cross-validated searches on real MNIST, on one machine and on Dask.
 
-The must-show of the Dask issue is here: the same search gives the same
-result (every fold's score, the best settings) with ``scheduler="local"`` and
-without it. A worker killed in the middle: ``tests/reliability/test_dask_worker_kill.py``.
+The main promise of running searches on Dask is checked here: the same
+search gives the same result (every fold's score, the best settings) with
+``scheduler="local"`` and without it. A worker killed in the middle:
+``tests/reliability/test_dask_worker_kill.py``.
 """
 
 from __future__ import annotations

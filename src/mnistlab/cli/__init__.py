@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mnistlab.cli.signals import EXIT_INTERRUPTED, StopSignals
+from mnistlab.models.openmp import prefer_passive_openmp
 
 if TYPE_CHECKING:
     from mnistlab.cli.app import app
@@ -37,9 +38,13 @@ def main(argv: list[str] | None = None) -> int:
 
     From the start, SIGTERM and SIGHUP stop the command as Ctrl-C does, and
     joblib's workers leave Ctrl-C to the command (:mod:`mnistlab.cli.workers`);
-    once it is over, signals are ignored while the process exits. In-process callers
-    (tests) use :func:`mnistlab.cli.app.run`, which leaves signals alone.
+    once it is over, signals are ignored while the process exits. Before any
+    command imports torch, its OpenMP threads are told to wait passively
+    (:func:`mnistlab.models.openmp.prefer_passive_openmp`). In-process callers
+    (tests) use :func:`mnistlab.cli.app.run`, which leaves signals and the
+    environment alone.
     """
+    prefer_passive_openmp()
     stop = StopSignals.install()
     try:
         from mnistlab.cli.app import run

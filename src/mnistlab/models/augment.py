@@ -14,11 +14,7 @@ augmented batches on the same machine.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
-
-# Before torch loads OpenMP: passive waiting, as cnn.py explains.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 import torch.nn.functional as F

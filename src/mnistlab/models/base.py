@@ -14,11 +14,36 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from mnistlab.errors import ImageInputError
 from mnistlab.progress import ProgressCallback
 
 N_CLASSES = 10
 IMAGE_SIDE = 28
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+
+
+def check_images(images: Any) -> NDArray[np.uint8]:
+    """Return ``images`` if they are uint8 rows of 784 pixels, else raise ``ImageInputError``.
+
+    The one check of the MNIST layout that every model and transform applies
+    to the images it is given; its message says how to fix the input.
+    """
+    if not isinstance(images, np.ndarray):
+        raise ImageInputError(
+            f"images must be a numpy array, got {type(images).__name__}; "
+            "pass uint8 rows of 784 pixels"
+        )
+    if images.ndim != 2 or images.shape[1] != N_PIXELS:
+        raise ImageInputError(
+            f"images must have shape (n, {N_PIXELS}), got {images.shape}; "
+            "flatten each 28×28 image row by row"
+        )
+    if images.dtype != np.uint8:
+        raise ImageInputError(
+            f"images must be uint8 pixel values 0–255, got dtype {images.dtype}; "
+            "convert with images.astype(np.uint8) after checking the range"
+        )
+    return images
 
 
 class DigitClassifier(Protocol):
@@ -44,10 +69,11 @@ class DigitClassifier(Protocol):
 class ModelFamily(Protocol):
     """How one kind of model is trained, written to a file and read back.
 
-    A family is a module (``mnistlab.models.classical``, ``mnistlab.models.cnn``,
-    ...) with these three functions and a ``FILE_SUFFIX``. The store wraps them:
-    it writes atomically, pins the file's SHA-256 in the metadata record and
-    checks it before ``load`` is called.
+    A family is a module or package (``mnistlab.models.classical``,
+    ``mnistlab.models.cnn``, ...) with these three functions and a
+    ``FILE_SUFFIX``; ``save`` writes its file with :func:`mnistlab.files.atomic_write`.
+    The store wraps them: it names the file after its SHA-256, pins that in the
+    metadata record and checks it before ``load`` is called.
     """
 
     FILE_SUFFIX: str
@@ -63,14 +89,9 @@ class ModelFamily(Protocol):
         ...
 
     def save(self, model: DigitClassifier, path: Path) -> None:
-        """Write ``model`` to ``path`` in a format that does not run code when read."""
+        """Write ``model`` to ``path``, atomically, in a format that does not run code when read."""
         ...
 
     def load(self, path: Path, settings: Mapping[str, Any]) -> DigitClassifier:
         """Read a model written by ``save``; raise ``ModelFileError`` for anything else."""
         ...
-
-
-def predict_digits(model: DigitClassifier, images: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Return the most probable digit of each image (ties go to the smaller digit)."""
-    return np.argmax(model.predict_proba(images), axis=1).astype(np.int64)

@@ -6,14 +6,16 @@ Layout of the models directory::
                                    and the name and SHA-256 of the model file
     knn-shift-3f9a1c2b7d4e.skops   the model file, named after its own checksum
 
-The record is the commit point. Saving writes the model file under its
-checksum name, then replaces the record with ``os.replace``; only then is the
-previous model file removed. A crash at any moment leaves either the old
-record with its old file or the new record with its new file, never a record
-pointing at half a file. Loading checks the record, the versions and the
-file's SHA-256 before the family's loader sees a byte of it, and the loaders
-themselves never execute code (skops with an allow-list, ``torch.load`` with
-``weights_only=True``).
+The record is the commit point. Saving writes the model file under a hidden
+temporary name (the family's ``save``, atomically), renames it to its checksum
+name, then replaces the record (:func:`mnistlab.files.atomic_write`: every
+file synced, then its directory, and given the mode the umask gives); only
+then is the previous model file removed. A crash at any moment leaves either
+the old record with its old file or the new record with its new file, never a
+record pointing at half a file. Loading checks the record, the versions and
+the file's SHA-256 before the family's loader sees a byte of it, and the
+loaders themselves never execute code (skops with an allow-list,
+``torch.load`` with ``weights_only=True``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -31,10 +31,10 @@ from typing import Any
 import filelock
 
 from mnistlab.errors import ModelFileError, ModelNotTrainedError
-from mnistlab.files import atomic_write
+from mnistlab.files import atomic_write, replace_file, temporary_file_beside
 from mnistlab.models.base import DigitClassifier
 from mnistlab.models.registry import MODEL_NAMES, get_model_spec
-from mnistlab.models.versions import incompatible_versions
+from mnistlab.versions import incompatible_versions
 
 logger = logging.getLogger(__name__)
 
@@ -180,11 +180,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    with atomic_write(path) as f:
-        f.write(text.encode("utf-8"))
-
-
 class ModelStore:
     """The directory of trained models.
 
@@ -214,11 +209,7 @@ class ModelStore:
         spec = get_model_spec(record.name)
         family = spec.family_module()
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=self.directory, prefix=f".{spec.name}.", suffix=family.FILE_SUFFIX
-        )
-        os.close(fd)
-        tmp = Path(tmp_name)
+        tmp = temporary_file_beside(self.directory / spec.name, suffix=family.FILE_SUFFIX)
         try:
             family.save(classifier, tmp)
             sha = file_sha256(tmp)
@@ -228,10 +219,10 @@ class ModelStore:
             # record it replaces, which must be the record on disk, not one that a
             # concurrent save has just replaced.
             with self._lock(spec.name):
-                os.replace(tmp, final)
+                replace_file(tmp, final)
                 previous = self._read_record_or_none(spec.name)
                 try:
-                    _write_atomic(self.record_path(spec.name), record.to_json())
+                    self._write_record(record)
                 except BaseException:
                     if previous is None or previous.file != final.name:
                         final.unlink(missing_ok=True)  # no record points at it
@@ -246,11 +237,15 @@ class ModelStore:
     def _lock(self, name: str) -> filelock.FileLock:
         return filelock.FileLock(self.directory / f"{name}.lock", timeout=LOCK_TIMEOUT)
 
+    def _write_record(self, record: ModelRecord) -> None:
+        with atomic_write(self.record_path(record.name)) as f:
+            f.write(record.to_json().encode("utf-8"))
+
     def update_metrics(self, name: str, metrics: Mapping[str, Any]) -> ModelRecord:
         """Replace the test metrics of a trained model's record."""
         with self._lock(name):
             record = replace(self.record(name), metrics=dict(metrics))
-            _write_atomic(self.record_path(name), record.to_json())
+            self._write_record(record)
         return record
 
     def record(self, name: str) -> ModelRecord:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -12,8 +11,9 @@ from mnistlab.errors import ConfigError
 from mnistlab.models.base import DigitClassifier
 from mnistlab.models.registry import MODELS, get_model_spec
 from mnistlab.models.store import ModelRecord, ModelStore
-from mnistlab.models.versions import current_versions
 from mnistlab.progress import ProgressCallback, ignore_progress
+from mnistlab.system import cpu_count
+from mnistlab.versions import current_versions
 
 if TYPE_CHECKING:
     from mnistlab.scheduling import Engine
@@ -62,7 +62,7 @@ def local_workers(name: str) -> int:
     True
     """
     spec = get_model_spec(name)
-    cpus = os.cpu_count() or 1
+    cpus = cpu_count()
     if spec.family == "ensemble":
         return max(1, cpus // int(spec.settings.get("threads", 1)))
     return max(1, min(cpus, int(spec.settings.get("calibration_folds", cpus))))
