@@ -19,6 +19,11 @@ import pytest
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
 from mnistlab.data import Dataset, load
 from mnistlab.data.registry import IDX_FILES
+from mnistlab.models.openmp import prefer_passive_openmp
+
+# As the command does before anything imports torch: the suite shares two cores with its
+# own subprocesses, where spinning OpenMP threads starve the thread they wait for.
+prefer_passive_openmp()
 
 
 def _has_idx_files(directory: Path) -> bool:

@@ -21,8 +21,8 @@ from mnistlab.book import (
     Verdict,
     compare_with_book,
 )
-from mnistlab.models.versions import release
 from mnistlab.study import STEPS, StepResult, StudyResults, StudySettings
+from mnistlab.versions import release
 from tests.full.test_full_study import EXPECTED_KEYS
 
 

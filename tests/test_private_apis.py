@@ -50,6 +50,8 @@ def test_every_api_has_a_verified_range_and_a_fallback() -> None:
     for api in PRIVATE_APIS:
         assert api.package in VERIFIED, api.key
         assert api.names and api.used_in and api.purpose and api.fallback, api.key
+        for module in api.used_in:
+            assert importlib.util.find_spec(module) is not None, f"{api.key}: no {module}"
 
 
 def test_the_docs_table_names_every_api() -> None:

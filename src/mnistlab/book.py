@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from mnistlab.models.versions import release
+from mnistlab.versions import release
 
 if TYPE_CHECKING:
     from mnistlab.study.results import StudyResults

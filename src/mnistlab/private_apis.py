@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import logging
 import os
 import threading
@@ -40,7 +39,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from mnistlab.versions import release
+from mnistlab.versions import installed_version, release
 
 #: Set to 1 to make every caller take the public path.
 PUBLIC_APIS_ONLY_ENV = "MNISTLAB_PUBLIC_APIS_ONLY"
@@ -147,7 +146,7 @@ PRIVATE_APIS: tuple[PrivateAPI, ...] = (
         key="uvicorn-multiprocess",
         package="uvicorn",
         names=("uvicorn.supervisors.Multiprocess",),
-        used_in=("mnistlab.cli.serve",),
+        used_in=("mnistlab.web.processes",),
         purpose="run `serve --workers N` as N processes on the socket the command opened",
         fallback="one server process on that socket",
         checks=("uvicorn.supervisors:Multiprocess",),
@@ -161,7 +160,7 @@ PRIVATE_APIS: tuple[PrivateAPI, ...] = (
             "sklearn.decomposition._pca.PCA",
             "sklearn.svm._classes.SVC",
         ),
-        used_in=("mnistlab.models.classical",),
+        used_in=("mnistlab.models.classical.archive",),
         purpose="the types a stored model file may name (skops writes a class's module path)",
         fallback="none at run time: a model file that names a class under another module "
         "path is refused on loading (ModelFileError naming the type); the allow-list "
@@ -271,14 +270,6 @@ def usable(key: str) -> bool:
             api.fallback,
         )
     return False
-
-
-def installed_version(package: str) -> str | None:
-    """The installed version of the distribution ``package``, or None."""
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def in_verified_range(package: str, version: str) -> bool:

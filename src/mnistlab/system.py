@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from joblib import cpu_count as _joblib_cpu_count
-
 __all__ = ["cpu_count"]
 
 
@@ -26,4 +24,7 @@ def cpu_count(*, physical: bool = False) -> int:
     >>> cpu_count() >= cpu_count(physical=True) >= 1
     True
     """
-    return max(1, int(_joblib_cpu_count(only_physical_cores=physical)))
+    # Imported here: a foundation module stays cheap to import.
+    from joblib import cpu_count as joblib_cpu_count
+
+    return max(1, int(joblib_cpu_count(only_physical_cores=physical)))

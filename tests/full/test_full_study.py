@@ -27,7 +27,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from mnistlab.book import BOOK
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
 from mnistlab.data import Dataset
-from mnistlab.models.versions import release
+from mnistlab.versions import release
 
 pytestmark = [
     pytest.mark.full,

@@ -36,8 +36,8 @@ from mnistlab.errors import ModelFileError
 from mnistlab.models import classical, cnn, ensemble
 from mnistlab.models.store import ModelRecord, ModelStore, TrainedModel, file_sha256
 from mnistlab.models.training import train_model
-from mnistlab.models.versions import current_versions
 from mnistlab.progress import ignore_progress
+from mnistlab.versions import current_versions
 from tests.models.test_classical import Trap  # restoring it writes a marker file
 from tests.reliability.fuzzing import bounded, cases, fuzz_settings, memory_bounded
 
