@@ -154,7 +154,7 @@ def test_refuses_more_neighbours_than_rows() -> None:
 
 def test_refuses_other_widths_and_unknown_weights() -> None:
     fast = FastKNeighborsClassifier().fit(np.arange(40.0).reshape(10, 4), np.arange(10))
-    with pytest.raises(ConfigError, match="fitted with 4"):
+    with pytest.raises(ValueError, match="is expecting 4 features"):
         fast.predict(np.zeros((1, 5)))
     with pytest.raises(ConfigError, match="weights must be one of"):
         clone(fast).set_params(weights="gaussian").fit(np.zeros((10, 4)), np.arange(10))

@@ -15,6 +15,7 @@ from mnistlab.knn.screen import (
     n_threads,
     screen_error,
 )
+from mnistlab.system import cpu_count
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +103,8 @@ def test_the_number_of_threads_does_not_change_the_answer(mnist: Dataset) -> Non
     for n_jobs in (2, 3, n_threads(None)):
         many = screen.search(Q, n_search=6, n_jobs=n_jobs)
         assert np.array_equal(one[0], many[0]) and np.array_equal(one[1], many[1])
+
+
+def test_threads_default_to_one_per_physical_core() -> None:
+    assert n_threads(None) == n_threads(-1) == cpu_count(physical=True)
+    assert n_threads(0) == 1 and n_threads(3) == 3

@@ -1,21 +1,25 @@
 """What scikit-learn's ``KNeighborsClassifier`` does, where its choices decide a result.
 
-Two exact fast paths (:class:`mnistlab.knn.FastKNeighborsClassifier` and the
-study's :class:`mnistlab.study.neighbors.NeighborSearch`) find neighbour sets
-their own way; they hand the rows where the choice among equidistant
-neighbours matters to :func:`search_like_classifier`, and vote as
-:func:`uniform_vote` and :func:`distance_vote` do, the way scikit-learn does.
+The exact search (:class:`mnistlab.knn.NeighborSearch`, which
+:class:`mnistlab.knn.FastKNeighborsClassifier` and the study call) finds
+neighbour sets its own way; it hands the rows where the choice among
+equidistant neighbours matters to :func:`search_like_classifier`, and votes as
+:func:`uniform_vote`, :func:`distance_vote` and :func:`class_shares` do, the
+way scikit-learn does, on labels encoded as :class:`TrainingLabels`.
 
 That search is scikit-learn's private ``ArgKmin`` reduction, called the way
 its classifier calls it (:data:`PRIVATE_SEARCH` in
-:mod:`mnistlab.private_apis`). Both fast paths ask :func:`private_search_usable`
-first; without it they hand the whole prediction to ``KNeighborsClassifier``,
-which gives the same numbers more slowly. The private names are imported
-only inside the functions that use them, so that mnistlab still imports
-where they have moved.
+:mod:`mnistlab.private_apis`). The exact search asks
+:func:`private_search_usable` first; without it, it hands the whole prediction
+to ``KNeighborsClassifier``, which gives the same numbers more slowly. The
+private names are imported only inside the functions that use them, so that
+mnistlab still imports where they have moved.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn import get_config
@@ -24,7 +28,7 @@ from sklearn.utils.extmath import weighted_mode
 
 from mnistlab.private_apis import usable
 
-#: The vote weightings both fast paths support.
+#: The vote weightings the exact search supports.
 WEIGHTS = ("uniform", "distance")
 #: The key of scikit-learn's private search in :mod:`mnistlab.private_apis`.
 PRIVATE_SEARCH = "sklearn-argkmin"
@@ -135,6 +139,65 @@ def search_like_classifier(
     return distances, indices
 
 
+@dataclass(frozen=True, eq=False)
+class TrainingLabels:
+    """The labels of the training rows, encoded once as ``KNeighborsClassifier`` encodes them.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n_fit,) or (n_fit, n_outputs)
+        The labels as given.
+    classes : tuple of ndarray
+        The sorted classes of each output (``classes_``).
+    codes : ndarray of intp, shape (n_fit, n_outputs)
+        Each row's position in its output's classes (``_y``).
+
+    Example
+    -------
+    >>> labels = TrainingLabels.encode(np.array(["b", "a", "b"]))
+    >>> labels.classes[0].tolist(), labels.codes.ravel().tolist()
+    (['a', 'b'], [1, 0, 1])
+    """
+
+    values: np.ndarray
+    classes: tuple[np.ndarray, ...]
+    codes: np.ndarray
+
+    @classmethod
+    def encode(cls, y: Any) -> TrainingLabels:
+        """Encode ``y``, one label per row (1-D) or one per row and output (2-D)."""
+        values = np.asarray(y)
+        per_output = values.reshape(len(values), -1).T
+        columns = [np.unique(column, return_inverse=True) for column in per_output]
+        return cls(
+            values=values,
+            classes=tuple(classes for classes, _ in columns),
+            codes=np.stack([codes for _, codes in columns], axis=1),
+        )
+
+    @property
+    def single_output(self) -> bool:
+        """Whether there is one label per row (a 1-D ``y``)."""
+        return self.values.ndim == 1
+
+
+def vote_weights(dist: np.ndarray, weights: str) -> np.ndarray:
+    """Each neighbour's weight in the vote, as scikit-learn's ``_get_weights``.
+
+    Uniform votes weigh 1 each. Distance votes weigh ``1/d``, except that a
+    query which coincides with training rows is decided by those rows alone
+    (weight 1, the others 0).
+    """
+    if weights == "uniform":
+        return np.ones(dist.shape)
+    with np.errstate(divide="ignore"):
+        w = 1.0 / dist
+    inf_mask = np.isinf(w)
+    inf_row = np.any(inf_mask, axis=1)
+    w[inf_row] = inf_mask[inf_row]
+    return w
+
+
 def uniform_vote(labels: np.ndarray, n_classes: int) -> np.ndarray:
     """The class with most votes per row; the smallest class among ties, as scikit-learn."""
     counts = np.zeros((labels.shape[0], n_classes), dtype=np.intp)
@@ -145,15 +208,32 @@ def uniform_vote(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def distance_vote(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    """The class with the largest sum of ``1/d`` per row, as scikit-learn's distance vote.
-
-    A query that coincides with training rows is decided by those rows alone
-    (weight 1, others 0), as scikit-learn's ``_get_weights`` does.
-    """
-    with np.errstate(divide="ignore"):
-        w = 1.0 / dist
-    inf_mask = np.isinf(w)
-    inf_row = np.any(inf_mask, axis=1)
-    w[inf_row] = inf_mask[inf_row]
-    mode, _ = weighted_mode(labels, w, axis=1)
+    """The class with the largest sum of :func:`vote_weights` per row, as scikit-learn's vote."""
+    mode, _ = weighted_mode(labels, vote_weights(dist, "distance"), axis=1)
     return np.asarray(mode.ravel(), dtype=np.intp)
+
+
+def class_shares(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    """Each class's share of the weights per row, as scikit-learn's ``predict_proba``.
+
+    The same additions in the same order as scikit-learn: neighbour by neighbour.
+
+    Parameters
+    ----------
+    labels : ndarray of intp, shape (n_queries, k)
+        The encoded labels of each row's neighbours.
+    weights : ndarray of float64, shape (n_queries, k)
+        Their weights (:func:`vote_weights`).
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_queries, n_classes)
+    """
+    rows = np.arange(len(labels))
+    shares = np.zeros((len(labels), n_classes))
+    for column, weight in zip(labels.T, weights.T, strict=True):
+        shares[rows, column] += weight
+    shares /= shares.sum(axis=1)[:, np.newaxis]
+    return shares

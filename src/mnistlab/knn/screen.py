@@ -56,12 +56,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from joblib import cpu_count
 from scipy.linalg import eigh
 from threadpoolctl import threadpool_limits
 
 from mnistlab.errors import ConfigError, MnistlabError
+from mnistlab.system import cpu_count
 
+#: Principal axes of the screen by default. Any number gives the same neighbours; it
+#: trades the screen's cost against the number of exact distances.
+SCREEN_COMPONENTS = 112
 #: Query rows screened at once: 64 × 60,000 float32 scores are 15 MB, which stay in cache.
 CHUNK_ROWS = 64
 #: Training rows used to find the principal axes.
@@ -333,12 +336,12 @@ def screen_error(m: int, n: int, radii: np.ndarray, R: float) -> np.ndarray:
 def n_threads(n_jobs: int | None) -> int:
     """Threads for ``n_jobs``: None or negative means one per physical core.
 
-    joblib's count, which also honours a container's CPU quota: the number
-    scikit-learn's own search starts from. Only the speed depends on it: every
+    The physical cores this process may use (:func:`mnistlab.system.cpu_count`,
+    which honours a container's CPU quota). Only the speed depends on it: every
     query chunk is screened alone, with a one-thread BLAS, so any number of
     threads returns the same distances and rows (``tests/knn/test_screen.py``).
     """
-    return max(1, cpu_count(only_physical_cores=True) if n_jobs is None or n_jobs < 0 else n_jobs)
+    return cpu_count(physical=True) if n_jobs is None or n_jobs < 0 else max(1, n_jobs)
 
 
 def _points(

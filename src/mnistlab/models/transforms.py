@@ -13,15 +13,17 @@ whole numbers 0–255 can be written to its file as bytes and read back exactly
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import validate_data
 
 from mnistlab.errors import ConfigError, ImageInputError
-from mnistlab.models.base import IMAGE_SIDE, N_PIXELS
+from mnistlab.models.base import IMAGE_SIDE, check_images
 
 __all__ = [
     "SHIFTS",
@@ -41,26 +43,6 @@ SHIFTS: tuple[tuple[int, int], ...] = ((-1, 0), (1, 0), (0, -1), (0, 1))
 # The centre that deskewing moves each image's centre of mass to: the classic
 # recipe's ``shape / 2``, in (row, column) pixel coordinates.
 _CENTRE = IMAGE_SIDE / 2.0
-
-
-def _check_images(images: Any) -> NDArray[np.uint8]:
-    """Return ``images`` as a uint8 array of shape (n, 784), or raise ImageInputError."""
-    if not isinstance(images, np.ndarray):
-        raise ImageInputError(
-            f"images must be a numpy array, got {type(images).__name__}; "
-            "pass uint8 rows of 784 pixels"
-        )
-    if images.ndim != 2 or images.shape[1] != N_PIXELS:
-        raise ImageInputError(
-            f"images must have shape (n, {N_PIXELS}), got {images.shape}; "
-            "flatten each 28×28 image row by row"
-        )
-    if images.dtype != np.uint8:
-        raise ImageInputError(
-            f"images must be uint8 pixel values 0–255, got dtype {images.dtype}; "
-            "convert with images.astype(np.uint8) after checking the range"
-        )
-    return images
 
 
 def shift_images(images: NDArray[np.uint8], *, down: int, right: int) -> NDArray[np.uint8]:
@@ -87,7 +69,7 @@ def shift_images(images: NDArray[np.uint8], *, down: int, right: int) -> NDArray
     -------
     >>> moved = shift_images(X_train, down=0, right=1)  # doctest: +SKIP
     """
-    images = _check_images(images)
+    images = check_images(images)
     square = images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     out = np.zeros_like(square)
     # Slicing moves pixels exactly; an interpolating shift (scipy.ndimage.shift)
@@ -140,7 +122,7 @@ def augment_with_shifts(
     >>> X_aug.shape
     (300000, 784)
     """
-    images = _check_images(images)
+    images = check_images(images)
     labels = np.asarray(labels)
     if labels.shape != (len(images),):
         raise ImageInputError(
@@ -170,7 +152,7 @@ def image_moments(images: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArr
     ImageInputError
         If ``images`` is not uint8 of shape (n, 784).
     """
-    images = _check_images(images)
+    images = check_images(images)
     weights = images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE).astype(np.float64)
     coords = np.arange(IMAGE_SIDE, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -222,7 +204,7 @@ def deskew(images: NDArray[np.uint8], *, order: int = 1) -> NDArray[np.uint8]:
     -------
     >>> upright = deskew(X_train)  # doctest: +SKIP
     """
-    images = _check_images(images)
+    images = check_images(images)
     centres, covariances = image_moments(images)
     out = images.copy()
     square_in = images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE).astype(np.float64)
@@ -282,7 +264,7 @@ def hog_features(
     >>> hog_features(X_train[:2]).shape  # doctest: +SKIP
     (2, 1296)
     """
-    images = _check_images(images)
+    images = check_images(images)
     cells = IMAGE_SIDE // cell if cell > 0 and IMAGE_SIDE % cell == 0 else 0
     if cells == 0 or not 1 <= block <= cells or bins < 1:
         raise ConfigError(
@@ -335,7 +317,16 @@ def _unit_length(vectors: NDArray[np.float64]) -> NDArray[np.float64]:
     return vectors / np.sqrt(np.sum(vectors**2, axis=-1, keepdims=True) + 1e-12)
 
 
-class Deskew(TransformerMixin, BaseEstimator):
+class _StatelessTransformer(TransformerMixin, BaseEstimator):
+    """A transformer whose ``fit`` learns nothing: ``transform`` works fitted or not."""
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+
+class Deskew(_StatelessTransformer):
     """Scikit-learn transformer that deskews uint8 images (see ``deskew``).
 
     Stateless: ``fit`` only checks the input, so a pipeline deskews the images
@@ -350,17 +341,22 @@ class Deskew(TransformerMixin, BaseEstimator):
     def __init__(self, order: int = 1) -> None:
         self.order = order
 
-    def fit(self, X: NDArray[np.uint8], y: Any = None) -> Deskew:
+    def fit(self, X: NDArray[np.uint8], y: Any = None) -> Self:
         """Check ``X`` and return ``self``."""
-        self.n_features_in_ = _check_images(X).shape[1]
+        self.n_features_in_ = check_images(X).shape[1]
         return self
 
     def transform(self, X: NDArray[np.uint8]) -> NDArray[np.uint8]:
         """Return the deskewed images."""
         return deskew(X, order=self.order)
 
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["uint8"]
+        return tags
 
-class HogFeatures(TransformerMixin, BaseEstimator):
+
+class HogFeatures(_StatelessTransformer):
     """Scikit-learn transformer: uint8 images to HOG features (see ``hog_features``).
 
     Parameters
@@ -374,9 +370,9 @@ class HogFeatures(TransformerMixin, BaseEstimator):
         self.bins = bins
         self.block = block
 
-    def fit(self, X: NDArray[np.uint8], y: Any = None) -> HogFeatures:
+    def fit(self, X: NDArray[np.uint8], y: Any = None) -> Self:
         """Check ``X`` and the parameters; return ``self``."""
-        self.n_features_in_ = _check_images(X).shape[1]
+        self.n_features_in_ = check_images(X).shape[1]
         hog_features(X[:0], cell=self.cell, bins=self.bins, block=self.block)
         return self
 
@@ -384,8 +380,13 @@ class HogFeatures(TransformerMixin, BaseEstimator):
         """Return the HOG features of the images."""
         return hog_features(X, cell=self.cell, bins=self.bins, block=self.block)
 
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # uint8 images in, float64 features out
+        return tags
 
-class PixelScaler(TransformerMixin, BaseEstimator):
+
+class PixelScaler(_StatelessTransformer):
     """Scikit-learn transformer: pixel values to float64, multiplied by ``scale``.
 
     With ``scale=1.0`` the result is exactly ``X.astype(np.float64)``, the
@@ -400,12 +401,20 @@ class PixelScaler(TransformerMixin, BaseEstimator):
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
 
-    def fit(self, X: NDArray[Any], y: Any = None) -> PixelScaler:
-        """Check ``X`` and return ``self``."""
-        self.n_features_in_ = np.asarray(X).shape[1]
+    def fit(self, X: NDArray[Any], y: Any = None) -> Self:
+        """Check ``X`` (a finite 2-D numeric array) and return ``self``."""
+        validate_data(self, X)
         return self
 
     def transform(self, X: NDArray[Any]) -> NDArray[np.float64]:
-        """Return ``X`` as float64 times ``scale``."""
-        out = np.asarray(X, dtype=np.float64)
+        """Return ``X`` as float64 times ``scale``.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is not a finite 2-D numeric array, or has another number
+            of columns than the fitted one.
+        """
+        checked = validate_data(self, X, reset=False)
+        out = np.asarray(checked, dtype=np.float64)
         return out if self.scale == 1.0 else out * self.scale

@@ -1,10 +1,11 @@
 """The study's k-nearest-neighbour computations (steps 12–14).
 
-Every prediction comes from :class:`NeighborSearch`, which answers several k
-and both weightings from one neighbour search and is exact (see its module).
-Where scikit-learn's private search is not usable (:mod:`mnistlab.private_apis`),
-``NeighborSearch.predict`` asks ``KNeighborsClassifier`` itself about each fold:
-the same numbers, one plain search per candidate instead of one per fold.
+Every prediction comes from :class:`mnistlab.knn.NeighborSearch`, which answers
+several k and both weightings from one neighbour search and is exact (see
+:mod:`mnistlab.knn.classifier`). Where scikit-learn's private search is not
+usable (:mod:`mnistlab.private_apis`), ``NeighborSearch.predict`` asks
+``KNeighborsClassifier`` itself about each fold: the same numbers, one plain
+search per candidate instead of one per fold.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import numpy as np
 from sklearn.model_selection import KFold, ParameterGrid, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 
+from mnistlab.knn import NeighborSearch
 from mnistlab.study.cache import CacheEntry
 from mnistlab.study.context import StudyContext
-from mnistlab.study.neighbors import NeighborSearch
 
 #: The chapter's grid, in the order ParameterGrid enumerates it.
 PARAM_GRID: dict[str, list[object]] = {
