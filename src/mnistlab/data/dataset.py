@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +30,36 @@ from mnistlab.progress import ProgressCallback, ignore_progress
 __all__ = ["Dataset", "load"]
 
 logger = logging.getLogger(__name__)
+
+#: How many of the first training images a notebook shows of a data set.
+SHOWN_DIGITS = 20
+#: Digits per row of that strip, and how many screen pixels each image pixel takes.
+_STRIP_COLUMNS, _STRIP_SCALE = 10, 2
+
+
+def _image_side(images: np.ndarray) -> int:
+    return math.isqrt(images.shape[1])
+
+
+def _digits_png_uri(images: np.ndarray) -> str:
+    """The images side by side (dark ink on white, as in the report) as a PNG data URI."""
+    from PIL import Image
+
+    side = _image_side(images)
+    n_rows = max(1, -(-len(images) // _STRIP_COLUMNS))
+    strip = np.zeros((n_rows * side, _STRIP_COLUMNS * side), dtype=np.uint8)
+    for i, image in enumerate(images):
+        row, col = divmod(i, _STRIP_COLUMNS)
+        strip[row * side : (row + 1) * side, col * side : (col + 1) * side] = image.reshape(
+            side, side
+        )
+    picture = Image.fromarray(255 - strip)
+    picture = picture.resize(
+        (picture.width * _STRIP_SCALE, picture.height * _STRIP_SCALE), Image.Resampling.NEAREST
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -106,6 +140,56 @@ class Dataset:
         """
         digits = np.array([str(value) for value in range(256)], dtype=object)
         return self.images.astype(np.float64), digits[self.labels]
+
+    def __repr__(self) -> str:
+        """A few lines: the sizes, the classes, where the data came from.
+
+        Example
+        -------
+        >>> print(repr(load("mnist")))  # doctest: +SKIP
+        Dataset mnist: 60,000 training and 10,000 test images of 28×28 pixels, 10 classes
+          ...
+        """
+        side = _image_side(self.images)
+        lines = [
+            f"Dataset {self.name}: {len(self.y_train):,} training and {len(self.y_test):,} test "
+            f"images of {side}×{side} pixels, {len(self.class_names)} classes",
+            "  classes: " + ", ".join(self.class_names),
+            f"  source: {self.source}",
+            f"  checksum: {self.checksum[:12]}…",
+            f"  arrays: X_train {self.X_train.shape}, y_train {self.y_train.shape}, "
+            f"X_test {self.X_test.shape}, y_test {self.y_test.shape}, {self.images.dtype}",
+        ]
+        if self.cache_path is not None:
+            lines.append(f"  cache: {self.cache_path}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The data set for Jupyter: its sizes, the training images per class, the first digits."""
+        cells = "".join(f"<th>{html.escape(name)}</th>" for name in self.class_names)
+        counts = np.bincount(self.y_train, minlength=len(self.class_names))
+        count_cells = "".join(f"<td>{int(n):,}</td>" for n in counts)
+        rows = [
+            ("Training images", f"{len(self.y_train):,}"),
+            ("Test images", f"{len(self.y_test):,}"),
+            ("Source", self.source),
+            ("Checksum", self.checksum),
+        ]
+        facts = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
+        )
+        first = self.y_train[:SHOWN_DIGITS]
+        labels = " ".join(html.escape(self.class_names[int(label)]) for label in first)
+        return (
+            f"<div><h4>Dataset {html.escape(self.name)}</h4>"
+            f"<table>{facts}</table>"
+            f"<table><caption>Training images per class</caption>"
+            f"<tr>{cells}</tr><tr>{count_cells}</tr></table>"
+            f'<figure style="margin:0"><img src="{_digits_png_uri(self.X_train[:SHOWN_DIGITS])}" '
+            f'alt="The first training images">'
+            f"<figcaption>The first {len(first)} training images: {labels}</figcaption>"
+            "</figure></div>"
+        )
 
 
 def _cache_name(source: str) -> str:

@@ -162,7 +162,7 @@ def _headline(summary: Summary, steps: Sequence[StepSection]) -> list[tuple[str,
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("mnistlab.report", "templates"),
         autoescape=True,
@@ -195,5 +195,5 @@ def render_page(summary: Summary, steps: Sequence[StepSection]) -> str:
     >>> render_page(s, []).startswith("<!doctype html>")
     True
     """
-    template = _environment().get_template("page.html")
+    template = template_environment().get_template("page.html")
     return template.render(summary=summary, steps=steps, headline=_headline(summary, steps))

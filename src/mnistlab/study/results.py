@@ -1,14 +1,25 @@
-"""The records of the study: step specifications, what a step returns, the whole run."""
+"""The records of the study: step specifications, what a step returns, the whole run.
+
+In a notebook the records show themselves: ``repr()`` gives a few lines (the
+data, the steps, the key numbers) and Jupyter's ``_repr_html_`` draws the same
+tables and figures as the report, through :mod:`mnistlab.report.notebook`,
+imported only then: computing never loads a plotting library.
+"""
 
 from __future__ import annotations
 
+import textwrap
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from mnistlab.errors import ConfigError
 from mnistlab.study.cache import CacheEntry
-from mnistlab.study.quantities import TestAccuracy
+from mnistlab.study.data import StudyData
+from mnistlab.study.quantities import ClassLabel, Percent, TestAccuracy
 from mnistlab.study.settings import StudySettings
 
 #: What a step reads: the cached computations it needs, by name.
@@ -46,6 +57,91 @@ STEPS: tuple[StepSpec, ...] = (
 STEP_NAMES: tuple[str, ...] = tuple(spec.name for spec in STEPS)
 
 
+def find_step(step: str | int) -> StepSpec:
+    """Return the step called ``step``: its slug, its number, or the number as text.
+
+    Parameters
+    ----------
+    step : str or int
+        ``"roc"``, ``"cross-validation"`` (a dash for the underscore), ``8`` or ``"8"``.
+
+    Returns
+    -------
+    StepSpec
+
+    Raises
+    ------
+    ConfigError
+        For anything else; the one-line message lists the steps there are.
+
+    Example
+    -------
+    >>> find_step("roc").number, find_step(3).name
+    (8, 'cross_validation')
+    """
+    text = str(step).strip().lower().replace("-", "_")
+    for spec in STEPS:
+        if text in (spec.name, str(spec.number)):
+            return spec
+    known = ", ".join(f"{spec.number} {spec.name}" for spec in STEPS)
+    raise ConfigError(f"unknown study step {step!r}; the steps are: {known}")
+
+
+#: At most this many of a step's numbers in its ``repr()``.
+REPR_VALUES = 6
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a result needs besides itself to draw its figures and the book's numbers."""
+
+    data: StudyData | None
+    study: StudyResults | None
+
+
+# Results are frozen (and unhashable); what they were computed from is kept beside
+# them, by identity, only as long as they live, and never pickled or compared with them.
+_SHOWN: dict[int, _Shown] = {}
+
+
+def remember_source(
+    result: StepResult | StudyResults, *, data: StudyData, study: StudyResults
+) -> None:
+    """Keep the data and the run that ``result`` came from, for its notebook view."""
+    key = id(result)
+    if key not in _SHOWN:
+        weakref.finalize(result, _SHOWN.pop, key, None)
+    _SHOWN[key] = _Shown(data=data, study=study)
+
+
+def _shown(result: StepResult | StudyResults) -> _Shown:
+    return _SHOWN.get(id(result), _Shown(data=None, study=None))
+
+
+def _short(value: Any) -> str | None:
+    """A number or a short text in a few characters; ``None`` for lists and tables."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, ClassLabel):
+        return str(int(value))
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, Percent | TestAccuracy):
+        return f"{float(value):.2%}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:39] + "…")
+    return None
+
+
+def _size(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return f"{len(value)} entries"
+    shape = np.shape(value) if isinstance(value, list | tuple) else ()
+    return "×".join(str(n) for n in shape) + " values" if shape else type(value).__name__
+
+
 @dataclass(frozen=True)
 class StepResult:
     """What one step computed.
@@ -69,6 +165,55 @@ class StepResult:
     arrays: dict[str, np.ndarray]
     seconds: float
     cached: bool
+
+    def __repr__(self) -> str:
+        """A few lines: the step, its time, its first numbers, the names of the rest.
+
+        Example
+        -------
+        >>> print(repr(run_step("roc", data)))  # doctest: +SKIP
+        StepResult 8. ROC curve (roc): 0.0 s, from the cache
+          roc_auc = 0.960494
+          ...
+        """
+        where = ", from the cache" if self.cached else ""
+        lines = [
+            f"StepResult {self.spec.number}. {self.spec.title} ({self.spec.name}): "
+            f"{self.seconds:.1f} s{where}"
+        ]
+        shown: list[str] = []
+        rest: list[str] = []
+        for key, value in self.values.items():
+            text = _short(value)
+            if text is not None and len(shown) < REPR_VALUES:
+                shown.append(f"  {key} = {text}")
+            else:
+                rest.append(f"{key} ({text if text is not None else _size(value)})")
+        lines += shown
+        if rest:
+            lines += textwrap.wrap(
+                "also in .values: " + ", ".join(rest),
+                width=100,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        if self.arrays:
+            arrays = ", ".join(f"{k} {a.shape}" for k, a in self.arrays.items())
+            lines += textwrap.wrap(
+                "in .arrays: " + arrays, width=100, initial_indent="  ", subsequent_indent="    "
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The step as the report shows it (its tables and figures), for Jupyter.
+
+        The figures of images (steps 1 and 11) need the data: a result of
+        :func:`mnistlab.study.run_step`, or of a study given ``with_data``, has it.
+        """
+        from mnistlab.report.notebook import step_html
+
+        shown = _shown(self)
+        return step_html(self, data=shown.data, study=shown.study)
 
 
 @dataclass(frozen=True)
@@ -106,6 +251,112 @@ class StudyResults:
             if isinstance(value, TestAccuracy)
         ]
         return max(found, default=None)
+
+    def step(self, step: str | int) -> StepResult:
+        """Return one step's result, by slug or number.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown step, or one that did not run.
+
+        Example
+        -------
+        >>> results.step(8) is results.steps["roc"]  # doctest: +SKIP
+        True
+        """
+        spec = find_step(step)
+        if spec.name not in self.steps:
+            ran = ", ".join(self.steps) or "none"
+            raise ConfigError(f"step {spec.name!r} did not run; the steps that ran: {ran}")
+        return self.steps[spec.name]
+
+    def with_data(self, data: StudyData) -> StudyResults:
+        """Say which data the study ran on, so that its notebook view can use it; return self.
+
+        With the data, the view draws the figures made of images (steps 1 and 11)
+        and puts the book's printed numbers beside ours (full MNIST only).
+
+        Parameters
+        ----------
+        data : StudyData
+            The data given to :func:`mnistlab.study.run_study`.
+
+        Raises
+        ------
+        ConfigError
+            If ``data`` is not the data the study ran on (another checksum).
+
+        Example
+        -------
+        >>> run_study(data, steps=["look"]).with_data(data)  # doctest: +SKIP
+        """
+        if data.checksum != self.checksum:
+            raise ConfigError(
+                f"this data ({data.name}, checksum {data.checksum[:12]}…) is not the data "
+                f"the study ran on ({self.data_name}, checksum {self.checksum[:12]}…)"
+            )
+        remember_source(self, data=data, study=self)
+        for step in self.steps.values():
+            remember_source(step, data=data, study=self)
+        return self
+
+    def __repr__(self) -> str:
+        """A few lines: the data, the steps that ran, the best test accuracy, the settings.
+
+        Example
+        -------
+        >>> print(repr(results))  # doctest: +SKIP
+        StudyResults of mnist: 14 steps in 9.8 s, every step from the cache
+          data: 60,000 training and 10,000 test images, checksum 3e2f5c1a8e0b…
+          ...
+        """
+        steps = list(self.steps.values())
+        cached = sum(step.cached for step in steps)
+        where = (
+            ", every step from the cache"
+            if steps and cached == len(steps)
+            else (f", {cached} from the cache" if cached else "")
+        )
+        lines = [
+            f"StudyResults of {self.data_name}: {len(steps)} step{'s' * (len(steps) != 1)} "
+            f"in {self.seconds:.1f} s{where}"
+        ]
+        data = _shown(self).data
+        look = self.steps["look"].values if "look" in self.steps else {}
+        sizes = (
+            (len(data.y_train), len(data.y_test))
+            if data is not None
+            else (look.get("n_train"), look.get("n_test"))
+        )
+        images = (
+            f"{sizes[0]:,} training and {sizes[1]:,} test images, " if None not in sizes else ""
+        )
+        lines.append(f"  data: {images}checksum {self.checksum[:12]}…")
+        lines += textwrap.wrap(
+            "steps: " + ", ".join(f"{s.spec.number} {s.spec.name}" for s in steps),
+            width=100,
+            initial_indent="  ",
+            subsequent_indent="    ",
+        )
+        best = self.best_test_accuracy()
+        if best is not None:
+            lines.append(f"  best test accuracy: {best:.2%}")
+        s = self.settings
+        lines.append(
+            f"  settings: positive class {s.positive_class}, class pair "
+            f"{s.class_pair[0]} and {s.class_pair[1]}, target precision {s.target_precision:.0%}"
+        )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The study as the report shows it (a summary, each step's tables and figures).
+
+        The figures of images and the book's numbers need the data: see :meth:`with_data`.
+        """
+        from mnistlab.report.notebook import study_html
+
+        return study_html(self, data=_shown(self).data)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return everything but the arrays as JSON-able values."""

@@ -214,6 +214,7 @@ def run_study(
         )
         if progress is not None:
             progress(spec, "done")
+    # Remembered beside the results, for their views in a notebook.
     return StudyResults(
         data_name=data.name,
         checksum=data.checksum,
@@ -221,4 +222,4 @@ def run_study(
         steps=results,
         versions=versions,
         seconds=time.perf_counter() - started,
-    )
+    ).with_data(data)
