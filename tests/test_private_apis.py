@@ -19,10 +19,9 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-import mnistlab.knn.classifier
-import mnistlab.study.neighbors
+import mnistlab.knn.plain
 from mnistlab.data import Dataset
-from mnistlab.knn import FastKNeighborsClassifier
+from mnistlab.knn import FastKNeighborsClassifier, NeighborSearch
 from mnistlab.private_apis import (
     PRIVATE_APIS,
     PUBLIC_APIS_ONLY_ENV,
@@ -33,7 +32,6 @@ from mnistlab.private_apis import (
     public_apis_only,
     usable,
 )
-from mnistlab.study.neighbors import NeighborSearch
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "private-apis.md"
 #: The APIs callers switch on at run time (the others are only names in allow-lists).
@@ -149,18 +147,22 @@ def test_without_the_variable_nothing_is_said() -> None:
 
 
 class PrivateSearchSpy:
-    """Counts the calls of scikit-learn's private search by both fast paths."""
+    """Counts the calls of scikit-learn's private search by both fast paths.
+
+    ``NeighborSearch`` (and through it ``FastKNeighborsClassifier``) calls the
+    private search only as ``mnistlab.knn.plain.search_like_classifier``, so
+    replacing that one name counts every call.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        real = mnistlab.knn.classifier.search_like_classifier
+        real = mnistlab.knn.plain.search_like_classifier
 
         def counted(*args, **kwargs):
             self.calls += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(mnistlab.knn.classifier, "search_like_classifier", counted)
-        monkeypatch.setattr(mnistlab.study.neighbors, "search_like_classifier", counted)
+        monkeypatch.setattr(mnistlab.knn.plain, "search_like_classifier", counted)
 
     def check_private_path_taken(self, k: int) -> None:
         # The data below ties at every odd k on every row: the fast path needs the

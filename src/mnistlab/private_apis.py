@@ -109,7 +109,7 @@ PRIVATE_APIS: tuple[PrivateAPI, ...] = (
             "sklearn.neighbors.NearestNeighbors._fit_method",
             "scikit-learn's rule for ArgKmin's strategy='auto' (copied as brute_strategy)",
         ),
-        used_in=("mnistlab.knn.plain", "mnistlab.knn.classifier"),
+        used_in=("mnistlab.knn.plain", "mnistlab.knn.search"),
         purpose="search rows with tied neighbours exactly as KNeighborsClassifier does, "
         "so that the fast KNN paths return its very predictions",
         fallback="KNeighborsClassifier's own predict on the whole query set",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
-from mnistlab.study.neighbors import NeighborSearch
+from mnistlab.knn import NeighborSearch
 
 
 def _plain(X_fit, y_fit, X_query, k, weights):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mnistlab.data.registry import DatasetSpec, PackageCopy
+from mnistlab.data.verify import whole_numbers_uint8
 from mnistlab.errors import DataIntegrityError
 
 __all__ = ["RestrictedUnpickler", "convert_pickled", "load_pickle", "read_member"]
@@ -130,12 +131,7 @@ def _to_pixels(images: np.ndarray) -> np.ndarray:
         raise DataIntegrityError(f"package copy images are {images.dtype} {images.shape}")
     # The images are pixel/256 in float32; multiplying by a power of two is exact.
     # float32 keeps the peak memory at one extra copy of the images.
-    pixels = images * np.float32(256.0)
-    if pixels.size and (
-        pixels.min() < 0 or pixels.max() > 255 or not np.array_equal(pixels, np.floor(pixels))
-    ):
-        raise DataIntegrityError("package copy pixels are not whole numbers from 0 to 255")
-    return pixels.astype(np.uint8)
+    return whole_numbers_uint8(images * np.float32(256.0), "package copy pixels")
 
 
 def convert_pickled(obj: object, spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:

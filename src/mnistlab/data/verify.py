@@ -17,7 +17,53 @@ from mnistlab.data.idx import idx_md5
 from mnistlab.data.registry import IDX_FILES, DatasetSpec, IdxFile
 from mnistlab.errors import DataIntegrityError
 
-__all__ = ["FileCheck", "check_arrays", "dataset_checksum", "split_arrays", "verify_arrays"]
+__all__ = [
+    "FileCheck",
+    "check_arrays",
+    "dataset_checksum",
+    "split_arrays",
+    "verify_arrays",
+    "whole_numbers_uint8",
+]
+
+
+def whole_numbers_uint8(values: np.ndarray, what: str, high: int = 255) -> np.ndarray:
+    """Return ``values`` as uint8 after checking that each is a whole number from 0 to ``high``.
+
+    Sources that serve pixels or labels as floating-point numbers go through
+    this check before their values are taken as bytes.
+
+    Parameters
+    ----------
+    values : ndarray of float
+        Pixel values or labels as a source served them.
+    what : str
+        What the values are, named in the error message.
+    high : int, default=255
+        The largest value allowed (at most 255).
+
+    Returns
+    -------
+    ndarray of uint8, the shape of ``values``
+
+    Raises
+    ------
+    DataIntegrityError
+        If a value is not finite, not whole, or outside 0..``high``.
+
+    Example
+    -------
+    >>> whole_numbers_uint8(np.array([0.0, 7.0, 255.0]), "pixels").tolist()
+    [0, 7, 255]
+    """
+    if values.size and (
+        not np.all(np.isfinite(values))
+        or values.min() < 0
+        or values.max() > high
+        or not np.array_equal(values, np.round(values))
+    ):
+        raise DataIntegrityError(f"{what} are not whole numbers from 0 to {high}")
+    return values.astype(np.uint8)
 
 
 @dataclass(frozen=True)

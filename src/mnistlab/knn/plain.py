@@ -13,7 +13,8 @@ its classifier calls it (:data:`PRIVATE_SEARCH` in
 :func:`private_search_usable` first; without it, it hands the whole prediction
 to ``KNeighborsClassifier``, which gives the same numbers more slowly. The
 private names are imported only inside the functions that use them, so that
-mnistlab still imports where they have moved.
+mnistlab still imports where they have moved; :func:`search_like_classifier` is
+the one function that calls the private search.
 """
 
 from __future__ import annotations
@@ -26,12 +27,25 @@ from sklearn import get_config
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.extmath import weighted_mode
 
+from mnistlab.errors import ConfigError
 from mnistlab.private_apis import usable
 
 #: The vote weightings the exact search supports.
 WEIGHTS = ("uniform", "distance")
 #: The key of scikit-learn's private search in :mod:`mnistlab.private_apis`.
 PRIVATE_SEARCH = "sklearn-argkmin"
+
+
+def check_weights(weights: str) -> None:
+    """Refuse a vote weighting other than those of :data:`WEIGHTS`.
+
+    Raises
+    ------
+    ConfigError
+        If ``weights`` is not ``"uniform"`` or ``"distance"``.
+    """
+    if weights not in WEIGHTS:
+        raise ConfigError(f"weights must be one of {WEIGHTS}, got {weights!r}.")
 
 
 def private_search_usable() -> bool:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from mnistlab.plots._axes import axes_or_new
+from mnistlab.plots._axes import axes_or_new, new_figure
 
 
 def plot_confusion_matrix(
@@ -85,7 +84,7 @@ def plot_confusion_matrices(
     ...                                values_formats=["d", ".0%"])   # doctest: +SKIP
     """
     if axes is None:
-        figure = Figure(figsize=(6.0 * len(matrices), 5.5), layout="constrained")
+        figure = new_figure((6.0 * len(matrices), 5.5))
         axes = list(figure.subplots(1, len(matrices), squeeze=False)[0])
     for ax, matrix, title, fmt in zip(axes, matrices, titles, values_formats, strict=True):
         plot_confusion_matrix(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -53,9 +54,7 @@ def plot_precision_recall_vs_threshold(
     ax.set_xlim(*xlim)
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("Threshold")
-    ax.grid(True)
-    ax.legend(loc="center right")
-    return ax
+    return _grid_and_legend(ax, loc="center right")
 
 
 def plot_precision_vs_recall(
@@ -109,13 +108,10 @@ def plot_precision_recall_curves(
     points = list(points) if points is not None else [None] * len(curves)
     for (name, precisions, recalls), point in zip(curves, points, strict=True):
         PrecisionRecallDisplay(precision=precisions, recall=recalls, name=name).plot(ax=ax)
-        if point is not None:
-            ax.plot([point[0]], [point[1]], "ko", label=f"{name} at threshold")
+        _mark_point(ax, point, label=f"{name} at threshold")
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
-    ax.grid(True)
-    ax.legend(loc="lower left")
-    return ax
+    return _grid_and_legend(ax, loc="lower left")
 
 
 def plot_roc_curve(
@@ -141,8 +137,20 @@ def plot_roc_curve(
     RocCurveDisplay(fpr=fpr, tpr=tpr, roc_auc=roc_auc, name=name).plot(
         ax=ax, plot_chance_level=True
     )
+    _mark_point(ax, point, label="threshold for target precision")
+    return _grid_and_legend(ax, loc="lower right")
+
+
+def _mark_point(ax: Axes, point: tuple[float, float] | None, *, label: str) -> None:
+    # The chosen threshold's point on a curve: a black dot, named in the legend.
     if point is not None:
-        ax.plot([point[0]], [point[1]], "ko", label="threshold for target precision")
+        ax.plot([point[0]], [point[1]], "ko", label=label)
+
+
+def _grid_and_legend(
+    ax: Axes, *, loc: Literal["center right", "lower left", "lower right"]
+) -> Axes:
+    # Every curve figure ends with a grid and the legend at ``loc``.
     ax.grid(True)
-    ax.legend(loc="lower right")
+    ax.legend(loc=loc)
     return ax

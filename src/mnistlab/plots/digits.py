@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from mnistlab.plots._axes import axes_or_new
+from mnistlab.plots._axes import axes_or_new, new_figure
 
 IMAGE_SIDE = 28
 
@@ -32,17 +31,32 @@ def plot_digit(image: np.ndarray, *, title: str | None = None, ax: Axes | None =
     >>> ax = plot_digit(data.X_train[0], title="5")   # doctest: +SKIP
     """
     ax = axes_or_new(ax, figsize=(3.0, 3.0))
-    ax.imshow(np.asarray(image).reshape(IMAGE_SIDE, IMAGE_SIDE), cmap="binary")
+    return _show(ax, np.asarray(image).reshape(IMAGE_SIDE, IMAGE_SIDE), title)
+
+
+def _show(ax: Axes, picture: np.ndarray, title: str | None) -> Axes:
+    # A picture of digits without axes, in the binary colormap, titled if asked.
+    ax.imshow(picture, cmap="binary")
     ax.axis("off")
     if title is not None:
         ax.set_title(title)
     return ax
 
 
+def mosaic_rows(n_images: int, n_cols: int) -> int:
+    """Rows of a :func:`mosaic` of ``n_images`` images, ``n_cols`` per row (at least one)."""
+    return max(1, -(-n_images // n_cols))
+
+
+def misclassified_figsize(n_images: int, n_cols: int) -> tuple[float, float]:
+    """Size in inches of the figure :func:`plot_misclassified` draws ``n_images`` images on."""
+    return 1.1 * n_cols, 1.25 * mosaic_rows(n_images, n_cols) + 0.4
+
+
 def mosaic(images: np.ndarray, *, n_cols: int) -> np.ndarray:
     """Tile images (n, 784) into one 2-D array, ``n_cols`` per row, blank-padded."""
     stack = np.asarray(images, dtype=np.float64).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
-    n_rows = max(1, -(-len(stack) // n_cols))
+    n_rows = mosaic_rows(len(stack), n_cols)
     padded = np.zeros((n_rows * n_cols, IMAGE_SIDE, IMAGE_SIDE))
     padded[: len(stack)] = stack
     blocks = padded.reshape(n_rows, n_cols, IMAGE_SIDE, IMAGE_SIDE)
@@ -68,11 +82,7 @@ def plot_digits(
     >>> ax = plot_digits(data.X_train[:100])   # doctest: +SKIP
     """
     ax = axes_or_new(ax, figsize=(7.0, 7.0))
-    ax.imshow(mosaic(images, n_cols=n_cols), cmap="binary")
-    ax.axis("off")
-    if title is not None:
-        ax.set_title(title)
-    return ax
+    return _show(ax, mosaic(images, n_cols=n_cols), title)
 
 
 def plot_class_pair_grid(
@@ -107,7 +117,7 @@ def plot_class_pair_grid(
     >>> axes = plot_class_pair_grid(cells, pair=(3, 5), class_names=names)   # doctest: +SKIP
     """
     if axes is None:
-        axes = Figure(figsize=(8.0, 8.0), layout="constrained").subplots(2, 2)
+        axes = new_figure((8.0, 8.0)).subplots(2, 2)
     for i, true in enumerate(pair):
         for j, pred in enumerate(pair):
             ax = axes[i, j]
@@ -145,7 +155,7 @@ def plot_denoising(
     >>> axes = plot_denoising(noisy, clean, cleaned)   # doctest: +SKIP
     """
     if axes is None:
-        axes = list(Figure(figsize=(9.0, 3.2), layout="constrained").subplots(1, 3))
+        axes = list(new_figure((9.0, 3.2)).subplots(1, 3))
     for ax, image, title in zip(axes, (noisy, clean, cleaned), titles, strict=True):
         plot_digit(image, title=title, ax=ax)
     return list(axes)
@@ -189,8 +199,8 @@ def plot_misclassified(
     n = len(images)
     if not len(true) == len(predicted) == len(probability) == n:
         raise ValueError("images, true, predicted and probability must have the same length")
-    n_rows = max(1, -(-n // n_cols))
-    ax = axes_or_new(ax, figsize=(1.1 * n_cols, 1.25 * n_rows + 0.4))
+    n_rows = mosaic_rows(n, n_cols)
+    ax = axes_or_new(ax, figsize=misclassified_figsize(n, n_cols))
     ax.imshow(mosaic(images, n_cols=n_cols), cmap="binary")
     for i in range(n):
         row, col = divmod(i, n_cols)

@@ -7,7 +7,7 @@ study's computations never do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +22,7 @@ from mnistlab.plots.curves import (
     plot_roc_curve,
 )
 from mnistlab.plots.digits import (
+    misclassified_figsize,
     plot_class_pair_grid,
     plot_denoising,
     plot_digit,
@@ -139,29 +140,20 @@ def _error_analysis(result: StepResult, data: StudyData) -> list[FigureSpec]:
         FigureSpec(
             "confusion_matrix_normalized", "Normalised by true class (percent).", _figure_of(pct)
         ),
-        FigureSpec(
+        _side_by_side(
             "confusion_matrix_raw_and_normalized",
             "Counts beside percentages of each true class.",
-            _figure_of(
-                plot_confusion_matrices(
-                    [cm, cm_true],
-                    class_names=names,
-                    titles=["Counts", "% of true class"],
-                    values_formats=["d", ".0%"],
-                )[0]
-            ),
+            [(cm, "Counts", "d"), (cm_true, "% of true class", ".0%")],
+            class_names=names,
         ),
-        FigureSpec(
+        _side_by_side(
             "confusion_matrix_errors",
             "Errors only, normalised by row (true class) and by column (predicted class).",
-            _figure_of(
-                plot_confusion_matrices(
-                    [err_true, err_pred],
-                    class_names=names,
-                    titles=["Errors, % of true class", "Errors, % of predicted class"],
-                    values_formats=[".0%", ".0%"],
-                )[0]
-            ),
+            [
+                (err_true, "Errors, % of true class", ".0%"),
+                (err_pred, "Errors, % of predicted class", ".0%"),
+            ],
+            class_names=names,
         ),
         FigureSpec(
             f"class_pair_{first}_{second}",
@@ -170,6 +162,23 @@ def _error_analysis(result: StepResult, data: StudyData) -> list[FigureSpec]:
             _figure_of(plot_class_pair_grid(cells, pair=(first, second), class_names=names)[0, 0]),
         ),
     ]
+
+
+def _side_by_side(
+    slug: str,
+    caption: str,
+    panels: Sequence[tuple[np.ndarray, str, str]],
+    *,
+    class_names: Sequence[str],
+) -> FigureSpec:
+    # Confusion matrices side by side on one figure; a panel is (matrix, title, cell format).
+    axes = plot_confusion_matrices(
+        [matrix for matrix, _, _ in panels],
+        class_names=class_names,
+        titles=[title for _, title, _ in panels],
+        values_formats=[fmt for _, _, fmt in panels],
+    )
+    return FigureSpec(slug, caption, _figure_of(axes[0]))
 
 
 def _denoising(result: StepResult, data: StudyData) -> list[FigureSpec]:
@@ -236,8 +245,8 @@ def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
     items = ladder.gallery_items()
     if not items:
         return None
-    n_rows = -(-len(items) // GALLERY_COLUMNS)
-    figure = Figure(figsize=(1.1 * GALLERY_COLUMNS, 1.25 * n_rows + 0.4))
+    # Sized as plot_misclassified sizes its own figure, without constrained layout.
+    figure = Figure(figsize=misclassified_figsize(len(items), GALLERY_COLUMNS))
     plot_misclassified(
         X_test[[int(m["index"]) for m in items]],
         true=[int(m["true"]) for m in items],

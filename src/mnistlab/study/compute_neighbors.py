@@ -2,7 +2,7 @@
 
 Every prediction comes from :class:`mnistlab.knn.NeighborSearch`, which answers
 several k and both weightings from one neighbour search and is exact (see
-:mod:`mnistlab.knn.classifier`). Where scikit-learn's private search is not
+:mod:`mnistlab.knn.search`). Where scikit-learn's private search is not
 usable (:mod:`mnistlab.private_apis`), ``NeighborSearch.predict`` asks
 ``KNeighborsClassifier`` itself about each fold: the same numbers, one plain
 search per candidate instead of one per fold.

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mnistlab.data.registry import DatasetSpec
+from mnistlab.data.verify import whole_numbers_uint8
 from mnistlab.errors import DataIntegrityError, DataSourceError
 from mnistlab.progress import ProgressCallback, ignore_progress
 
@@ -26,17 +27,6 @@ def _check_reachable(host: str, port: int, timeout: float) -> None:
             pass
     except OSError as exc:
         raise DataSourceError(f"cannot reach {host}:{port}: {exc}") from exc
-
-
-def _integral_uint8(values: np.ndarray, what: str, high: int) -> np.ndarray:
-    if values.size and (
-        not np.all(np.isfinite(values))
-        or values.min() < 0
-        or values.max() > high
-        or not np.array_equal(values, np.round(values))
-    ):
-        raise DataIntegrityError(f"{what} are not whole numbers from 0 to {high}")
-    return values.astype(np.uint8)
 
 
 @dataclass(frozen=True)
@@ -96,10 +86,10 @@ class OpenMLSource:
                 f"OpenML data id {spec.openml_id} has shape {features.shape}/{target.shape}, "
                 f"expected ({spec.n_images}, {spec.n_pixels})/({spec.n_images},)"
             )
-        images = _integral_uint8(features.astype(np.float64), "OpenML pixel values", 255)
+        images = whole_numbers_uint8(features.astype(np.float64), "OpenML pixel values", 255)
         try:
             numeric = target.astype(np.float64)
         except ValueError as exc:
             raise DataIntegrityError(f"OpenML labels are not digits: {exc}") from exc
-        labels = _integral_uint8(numeric, "OpenML labels", len(spec.class_names) - 1)
+        labels = whole_numbers_uint8(numeric, "OpenML labels", len(spec.class_names) - 1)
         return images, labels
