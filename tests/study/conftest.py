@@ -21,14 +21,14 @@ N_TEST = 500
 
 
 @pytest.fixture(scope="session")
-def mnist(mnist: Dataset) -> StudyData:
+def study_data(mnist: Dataset) -> StudyData:
     """The whole verified MNIST as ``StudyData``, built the way ``mnistlab study`` builds it."""
     return StudyData.from_dataset(mnist)
 
 
 @pytest.fixture(scope="session")
-def small(mnist: StudyData) -> StudyData:
-    return mnist.head(N_TRAIN, N_TEST)
+def small(study_data: StudyData) -> StudyData:
+    return study_data.head(N_TRAIN, N_TEST)
 
 
 @pytest.fixture(scope="session")

@@ -55,12 +55,12 @@ def test_param_grid_order() -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_string_labels_give_the_same_numbers(mnist) -> None:
+def test_string_labels_give_the_same_numbers(study_data) -> None:
     # The chapter's labels are the strings '0'..'9'; the study uses integers.
-    X = mnist.X_train[:1000].astype(np.float64)
-    y_int = mnist.y_train[:1000].astype(np.int64)
+    X = study_data.X_train[:1000].astype(np.float64)
+    y_int = study_data.y_train[:1000].astype(np.int64)
     y_str = y_int.astype(str)
-    Xq = mnist.X_test[:200].astype(np.float64)
+    Xq = study_data.X_test[:200].astype(np.float64)
     for make in (
         lambda: SGDClassifier(random_state=42, max_iter=50),
         lambda: SVC(random_state=42),
@@ -78,10 +78,10 @@ def test_string_labels_give_the_same_numbers(mnist) -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_pixels_as_uint8_or_float64_give_the_same_models(mnist) -> None:
-    X8 = mnist.X_train[:1000]
+def test_pixels_as_uint8_or_float64_give_the_same_models(study_data) -> None:
+    X8 = study_data.X_train[:1000]
     X64 = X8.astype(np.float64)
-    y = mnist.y_train[:1000]
+    y = study_data.y_train[:1000]
     for make in (
         lambda: SGDClassifier(random_state=42, max_iter=50),
         lambda: RandomForestClassifier(n_estimators=10, random_state=42),
@@ -92,9 +92,9 @@ def test_pixels_as_uint8_or_float64_give_the_same_models(mnist) -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_n_jobs_does_not_change_sgd_or_forest(mnist) -> None:
-    X = mnist.X_train[:1000].astype(np.float64)
-    y = mnist.y_train[:1000]
+def test_n_jobs_does_not_change_sgd_or_forest(study_data) -> None:
+    X = study_data.X_train[:1000].astype(np.float64)
+    y = study_data.y_train[:1000]
     a = SGDClassifier(random_state=42, max_iter=50, n_jobs=1).fit(X, y)
     b = SGDClassifier(random_state=42, max_iter=50, n_jobs=2).fit(X, y)
     assert np.array_equal(a.coef_, b.coef_)
@@ -103,13 +103,13 @@ def test_n_jobs_does_not_change_sgd_or_forest(mnist) -> None:
     assert np.array_equal(f1.predict_proba(X), f2.predict_proba(X))
 
 
-def test_one_fit_per_fold_equals_cross_val_predict_and_score(mnist) -> None:
+def test_one_fit_per_fold_equals_cross_val_predict_and_score(study_data) -> None:
     from sklearn.model_selection import cross_val_predict, cross_val_score
 
     from mnistlab.study.folds import FitJob, collect_folds, run_fits, split_folds
 
-    X = mnist.X_train[:600].astype(np.float64)
-    y5 = mnist.y_train[:600] == 5
+    X = study_data.X_train[:600].astype(np.float64)
+    y5 = study_data.y_train[:600] == 5
     rf = RandomForestClassifier(n_estimators=10, random_state=42)
     splits = split_folds(X, y5, cv=3)
     jobs = [FitJob(rf, X, y5, train, test, ("predict", "predict_proba")) for train, test in splits]

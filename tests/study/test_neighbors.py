@@ -15,9 +15,9 @@ def _plain(X_fit, y_fit, X_query, k, weights):
 
 @pytest.mark.parametrize("weights", ["uniform", "distance"])
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
-def test_real_mnist_every_k(mnist, k: int, weights: str) -> None:
-    X = mnist.X_train[:5000].astype(np.float64)
-    y = mnist.y_train[:5000]
+def test_real_mnist_every_k(study_data, k: int, weights: str) -> None:
+    X = study_data.X_train[:5000].astype(np.float64)
+    y = study_data.y_train[:5000]
     search = NeighborSearch.run(X[:4000], X[4000:], max_k=6)
     assert np.array_equal(
         search.predict(y[:4000], k=k, weights=weights),
@@ -110,12 +110,12 @@ def test_many_ties_in_every_search_strategy(
 
 
 @pytest.mark.parametrize("k", [3, 5])
-def test_real_images_twice_with_other_labels_multilabel(mnist, k: int) -> None:
+def test_real_images_twice_with_other_labels_multilabel(study_data, k: int) -> None:
     # Integer pixels take the exact screen; every training image appears twice
     # with different multilabel targets, so every query ties at every odd k.
-    X = mnist.X_train[:3000].astype(np.float64)
+    X = study_data.X_train[:3000].astype(np.float64)
     X_fit = np.vstack([X[:2000], X[:2000]])
-    y = mnist.y_train[:2000]
+    y = study_data.y_train[:2000]
     y_fit = np.vstack([np.c_[y >= 7, y % 2 == 1], np.c_[y < 7, y % 2 == 0]])
     X_query = np.vstack([X[2000:], X[:500]])  # 500 queries that are training images
     search = NeighborSearch.run(X_fit, X_query, max_k=6)

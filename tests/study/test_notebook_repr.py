@@ -19,8 +19,8 @@ N_TRAIN, N_TEST = 1000, 200
 
 
 @pytest.fixture(scope="module")
-def tiny(mnist: StudyData) -> StudyData:
-    return mnist.head(N_TRAIN, N_TEST)
+def tiny(study_data: StudyData) -> StudyData:
+    return study_data.head(N_TRAIN, N_TEST)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from mnistlab.study.cache import CacheEntry, ResultCache
 
 
 @pytest.fixture(scope="module")
-def tiny(mnist: StudyData) -> StudyData:
-    return mnist.head(1000, 100)
+def tiny(study_data: StudyData) -> StudyData:
+    return study_data.head(1000, 100)
 
 
 def test_steps_are_the_fourteen_in_order() -> None:

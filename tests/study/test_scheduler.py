@@ -23,8 +23,8 @@ N_TRAIN, N_TEST = 1000, 100
 
 
 @pytest.fixture(scope="module")
-def subset(mnist: StudyData) -> StudyData:
-    return mnist.head(N_TRAIN, N_TEST)
+def subset(study_data: StudyData) -> StudyData:
+    return study_data.head(N_TRAIN, N_TEST)
 
 
 @pytest.fixture(scope="module")

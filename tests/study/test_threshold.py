@@ -13,9 +13,9 @@ from mnistlab.study import precision_threshold_classifier, threshold_for_precisi
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_precision_threshold_classifier(mnist) -> None:
-    X = mnist.X_train[:2000].astype(np.float64)
-    y5 = mnist.y_train[:2000] == 5
+def test_precision_threshold_classifier(study_data) -> None:
+    X = study_data.X_train[:2000].astype(np.float64)
+    y5 = study_data.y_train[:2000] == 5
     clf = precision_threshold_classifier(
         SGDClassifier(random_state=42), X, y5, target_precision=0.9
     )
