@@ -7,6 +7,8 @@ failed, what was seen, and what to do about it; the CLI prints it as one line.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 
 class MnistlabError(Exception):
     """Base class of every error mnistlab raises on purpose."""
@@ -81,3 +83,82 @@ def brief(exc: BaseException, *, limit: int = 200, with_type: bool = True) -> st
     if not text:
         return name
     return f"{name}: {text}" if with_type else text
+
+
+class ExitCode(IntEnum):
+    """The exit codes of the ``mnistlab`` command, one per kind of outcome.
+
+    A command ends with :data:`DONE` when it did what it was asked;
+    :data:`REFUSED` when the system refused (a full disk, no permission, a
+    network or source that cannot be reached, a cluster that failed);
+    :data:`USAGE` for bad usage or bad input (an unknown option, model or data
+    set, a missing or unreadable input file, a file that is not an image, a
+    directory given for a file); and 128 + the signal's number when a signal
+    stopped it.
+    """
+
+    DONE = 0
+    REFUSED = 1
+    USAGE = 2
+    SIGHUP = 129
+    INTERRUPTED = 130
+    SIGTERM = 143
+
+
+#: What each exit code means, in the words the help and the README use.
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.DONE: "done",
+    ExitCode.REFUSED: (
+        "the system refused (disk full, no permission, network or source unreachable)"
+    ),
+    ExitCode.USAGE: (
+        "bad usage or input (unknown option, model or data set; missing or unreadable input "
+        "file; not an image; a directory given for a file)"
+    ),
+    ExitCode.INTERRUPTED: "Ctrl-C",
+    ExitCode.SIGTERM: "SIGTERM",
+    ExitCode.SIGHUP: "SIGHUP",
+}
+
+# Errors of this tree that say the system or the network refused, not the user.
+_REFUSED_ERRORS: tuple[type[MnistlabError], ...] = (DataSourceError, ClusterError)
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """Return the exit code that ends a command stopped by ``exc``.
+
+    Errors of this tree are bad usage or input, except those that say a
+    source or a cluster could not be reached or failed; any other ``OSError``
+    is the system refusing; an interrupt is Ctrl-C (a stop signal turns it
+    into 143 or 129 later, where the signal is known).
+
+    Example
+    -------
+    >>> exit_code_for(UnknownModelError("no such model"))
+    <ExitCode.USAGE: 2>
+    >>> exit_code_for(DataSourceError("no mirror answered"))
+    <ExitCode.REFUSED: 1>
+    >>> exit_code_for(PermissionError(13, "Permission denied", "/srv/report"))
+    <ExitCode.REFUSED: 1>
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, _REFUSED_ERRORS):
+        return ExitCode.REFUSED
+    if isinstance(exc, MnistlabError):
+        return ExitCode.USAGE
+    if isinstance(exc, OSError):
+        return ExitCode.REFUSED
+    return ExitCode.USAGE
+
+
+def exit_codes_text() -> str:
+    """Return the table of exit codes as one sentence, for help texts and documents.
+
+    Example
+    -------
+    >>> exit_codes_text()[:30]
+    'Exit codes: 0 done; 1 the syst'
+    """
+    parts = [f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()]
+    return "Exit codes: " + "; ".join(parts) + "."

@@ -51,6 +51,7 @@ VERIFIED: dict[str, tuple[str, str]] = {
     "joblib": ("1.5.0", "1.6.0"),
     "uvicorn": ("0.51.0", "0.55.0"),
     "numpy": ("2.2.0", "2.4.6"),
+    "typer": ("0.16.0", "0.29.2"),
 }
 
 logger = logging.getLogger("mnistlab")
@@ -165,6 +166,19 @@ PRIVATE_APIS: tuple[PrivateAPI, ...] = (
         fallback="none at run time: a model file that names a class under another module "
         "path is refused on loading (ModelFileError naming the type); the allow-list "
         "then needs the new path",
+    ),
+    PrivateAPI(
+        key="typer-argument-display",
+        package="typer",
+        names=(
+            "typer.core.TyperArgument._usage_display_name",
+            "typer.core.TyperArgument.display_type_rich",
+        ),
+        used_in=("mnistlab.cli.app",),
+        purpose="show a named argument in the help as its name alone (`IMAGE...`, `MODEL`), "
+        "without braces or a type beside it",
+        fallback="Typer's own look (`{IMAGE}...`, the type beside the name); set only where "
+        "the attributes exist, so nothing else changes",
     ),
     PrivateAPI(
         key="numpy-reconstruct",

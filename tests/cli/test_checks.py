@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.cli.app import EXIT_USER_ERROR, run
+from mnistlab.cli.app import EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, run
 from mnistlab.cli.checks import check_scheduler_reachable
 from mnistlab.files import check_writable_directory
 from mnistlab.report.target import check_report_target
@@ -97,7 +97,7 @@ def test_study_refuses_an_unreachable_scheduler(
     address = f"tcp://127.0.0.1:{closed_port}"
     args = ["study", "--scheduler", address, "--out", str(tmp_path / "r"), *nowhere]
     code = run(args)
-    assert code == EXIT_USER_ERROR
+    assert code == EXIT_SYSTEM_ERROR  # the network refused
     line = one_line_error(capsys.readouterr().err)
     assert f"Cannot reach the Dask scheduler at {address}" in line
     assert "--scheduler local" in line
@@ -121,7 +121,7 @@ def test_train_refuses_an_unreachable_scheduler(
 ) -> None:
     args = ["train", "svc-rbf", "--scheduler", f"tcp://127.0.0.1:{closed_port}", *nowhere]
     code = run([*args, "--models-dir", str(tmp_path / "models")])
-    assert code == EXIT_USER_ERROR
+    assert code == EXIT_SYSTEM_ERROR
     assert "Cannot reach the Dask scheduler" in one_line_error(capsys.readouterr().err)
 
 

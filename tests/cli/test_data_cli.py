@@ -101,7 +101,7 @@ def test_error_in_a_real_process(settings: Settings, tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == EXIT_USER_ERROR
-    assert "error: data directory" in result.stderr and "does not exist" in result.stderr
+    assert "error: MNISTLAB_DATA_DIR" in result.stderr and "no such directory" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

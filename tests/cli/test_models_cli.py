@@ -59,7 +59,7 @@ def test_train_evaluate_list_and_rank(settings: Settings, mnist: Dataset, tmp_pa
 
     code, out = invoke("leaderboard", "--json", "--models-dir", str(models))
     assert code == 0, out
-    rows = json.loads(out)
+    rows = json.loads(out)["models"]
     assert [(r["rank"], r["name"]) for r in rows] == [(1, "knn-tuned")]
     assert rows[0]["test_accuracy"] == doc["test_accuracy"]
 
@@ -87,6 +87,7 @@ def test_user_mistakes_are_one_line(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
     message: str,
 ) -> None:  # fmt: skip
+    (tmp_path / "models").mkdir()
     code = run([*args, *dirs(settings, tmp_path / "models")])
     err = capsys.readouterr().err
     assert code == EXIT_USER_ERROR

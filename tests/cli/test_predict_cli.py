@@ -85,7 +85,7 @@ def test_a_bad_image_among_good_ones(models_dir: Path, scans: Path, capsys, monk
     args = ["predict", "--models-dir", str(models_dir), "--model", MODEL]
     code = run([*args, names[0], "notes.png", *names[1:]])
     captured = capsys.readouterr()
-    assert code == 1
+    assert code == EXIT_USER_ERROR
     errors = [line for line in captured.err.splitlines() if line.strip()]
     assert len(errors) == 1
     assert errors[0].startswith("error: notes.png: not an image")
@@ -101,12 +101,18 @@ def test_json_shape_and_order(models_dir: Path, scans: Path, capsys) -> None:
     code, data, errors = predict_json(
         capsys, "--models-dir", str(models_dir), "--model", MODEL, *paths, missing
     )
-    assert code == 1
-    assert data["model"] == MODEL
+    assert code == EXIT_USER_ERROR
+    assert (data["schema"], data["kind"], data["model"]) == (1, "prediction", MODEL)
     results = data["results"]
     assert [r["image"] for r in results] == [*paths, missing]
     for result, label in zip(results, FIRST_LABELS, strict=False):
-        assert set(result) == {"image", "digit", "label", "probability", "top", "saved_input"}
+        assert set(result) == {
+            "image", "digit", "label", "probability", "probabilities", "top", "saved_input",
+            "error",
+        }  # fmt: skip
+        assert result["error"] is None
+        assert len(result["probabilities"]) == 10
+        assert result["probabilities"][label] == result["probability"]
         assert result["digit"] == label and result["label"] == str(label)
         assert result["saved_input"] is None
         top = result["top"]
@@ -115,8 +121,9 @@ def test_json_shape_and_order(models_dir: Path, scans: Path, capsys) -> None:
         probabilities = [entry["probability"] for entry in top]
         assert probabilities == sorted(probabilities, reverse=True)
         assert 0.0 <= sum(probabilities) <= 1.0 + 1e-9
-    assert results[-1] == {"image": missing, "error": f"no such file: {missing}"}
-    assert errors == [f"error: {missing}: no such file: {missing}"]
+    assert results[-1]["digit"] is None and results[-1]["top"] == []
+    assert results[-1]["error"] == {"code": "bad_image", "message": f"no such file: {missing}"}
+    assert errors == [f"error: no such file: {missing}"]  # the path once
 
 
 @pytest.mark.parametrize("k", [1, 3, 10])
@@ -181,6 +188,7 @@ def test_default_model_is_used_without_model_option(models_dir: Path, scans: Pat
 
 def test_no_trained_model_says_how_to_train_one(scans: Path, tmp_path: Path, capsys) -> None:
     empty = tmp_path / "no-models"
+    empty.mkdir()
     code = run(["predict", "--models-dir", str(empty), str(scans / "digit-0.png")])
     captured = capsys.readouterr()
     assert code == EXIT_USER_ERROR
@@ -202,9 +210,9 @@ def test_unknown_model_name(models_dir: Path, scans: Path, capsys) -> None:
 def test_only_bad_images(models_dir: Path, scans: Path, capsys) -> None:
     code = run(["predict", "--models-dir", str(models_dir), "--model", MODEL, str(scans)])
     captured = capsys.readouterr()
-    assert code == 1
+    assert code == EXIT_USER_ERROR
     assert captured.out == ""
-    assert captured.err.strip() == f"error: {scans}: {scans} is a directory, not an image file"
+    assert captured.err.strip() == f"error: {scans} is a directory, not an image file"
 
 
 @pytest.mark.slow
@@ -240,9 +248,12 @@ def test_real_subprocess(models_dir: Path, scans: Path) -> None:
          "digit-0.png", "notes.png", "digit-4.png"],
         cwd=scans, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == EXIT_USER_ERROR, result.stderr
     data = json.loads(result.stdout)
     assert [r.get("digit") for r in data["results"]] == [7, None, 4]
+    assert [r["image"] for r in data["results"]] == [
+        str(scans / name) for name in ("digit-0.png", "notes.png", "digit-4.png")
+    ]
     assert result.stderr.strip().splitlines() == [
-        "error: notes.png: " + data["results"][1]["error"]
+        "error: " + data["results"][1]["error"]["message"]
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.cli.app import EXIT_USER_ERROR, run
+from mnistlab.cli.app import EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, run
 from mnistlab.cli.tune import parse_grid_options
 from mnistlab.config import Settings
 from mnistlab.data import Dataset
@@ -113,13 +113,18 @@ def test_the_command_for_real_on_a_local_cluster(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "INFO" not in done.stderr
     printed = json.loads(done.stdout)
+    assert (printed.pop("schema"), printed.pop("kind")) == (1, "tune")
+    assert printed.pop("files") == {
+        "csv": str((tmp_path / "tune-knn-tuned.csv").resolve()),
+        "json": str((tmp_path / "tune-knn-tuned.json").resolve()),
+    }
     assert printed == json.loads((tmp_path / "tune-knn-tuned.json").read_text())
     assert printed["where"] == "Dask LocalCluster on this machine: 2 workers, 2 threads"
     assert printed["best_settings"]["kind"] == "knn" and len(printed["rows"]) == 4
     assert printed["elapsed_seconds"] < time.monotonic() - started
 
     _, err = unreachable.communicate(timeout=120)
-    assert unreachable.returncode == EXIT_USER_ERROR, err
+    assert unreachable.returncode == EXIT_SYSTEM_ERROR, err  # the network refused
     assert (
         err.strip()
         .splitlines()[-1]

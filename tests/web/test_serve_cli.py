@@ -23,6 +23,7 @@ from tests.web.servers import digit_png, free_port, trained_model, wait_for_heal
 def test_no_trained_model_says_how_to_train_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "none").mkdir()
     code = run(["serve", "--models-dir", str(tmp_path / "none")])
     err = capsys.readouterr().err
     assert code == 2

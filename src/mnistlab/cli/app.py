@@ -3,36 +3,50 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+import typer.main
 from rich.markup import escape
 
 from mnistlab import __version__
-from mnistlab.cli.signals import EXIT_INTERRUPTED
-from mnistlab.errors import MnistlabError
-from mnistlab.files import DISK_FULL_ERRNOS
+from mnistlab.cli.failures import INTERRUPTED_NOTE, describe_os_error, interrupted_note
+from mnistlab.cli.output import stderr_console
+from mnistlab.errors import ExitCode, MnistlabError, exit_code_for, exit_codes_text
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_SYSTEM_ERROR", "EXIT_USER_ERROR", "app", "run"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_SYSTEM_ERROR",
+    "EXIT_USER_ERROR",
+    "GLOBAL_FLAGS",
+    "app",
+    "describe_os_error",
+    "run",
+]
 
-EXIT_SYSTEM_ERROR = 1
-EXIT_USER_ERROR = 2
+EXIT_SYSTEM_ERROR = int(ExitCode.REFUSED)
+EXIT_USER_ERROR = int(ExitCode.USAGE)
+EXIT_INTERRUPTED = int(ExitCode.INTERRUPTED)
+#: Options of the root command that are also accepted after the command's name.
+GLOBAL_FLAGS = ("--debug",)
+#: Help options of every command.
+HELP_OPTIONS = ["-h", "--help"]
 
 app = typer.Typer(
     name="mnistlab",
     help="The classic MNIST classification study, and models past it: data, study, report, models.",
     epilog=(
-        "Exit codes: 0 done; 1 the system refused (disk full, no permission); 2 bad usage "
-        "or data; 130 Ctrl-C; 143 SIGTERM; 129 SIGHUP. A stopped or failed command keeps "
-        "the previous report, cache and models and leaves no half-written file."
+        f"{exit_codes_text()} A stopped or failed command keeps the previous report, cache "
+        "and models and leaves no half-written file. Results go to stdout; progress, notes "
+        "and errors to stderr. Global options (--debug) may also follow the command."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": HELP_OPTIONS},
 )
 
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False}
 
 
 def _version(value: bool) -> None:
@@ -44,14 +58,26 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show full tracebacks and debug logging.")
+        bool,
+        typer.Option(
+            "--debug", help="Show full tracebacks and debug logging (before or after the command)."
+        ),
     ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """The classic MNIST classification study, and models past it: data, study, report, models."""
+    """The classic MNIST classification study, and models past it: data, study, report, models.
+
+    Examples:
+
+      mnistlab study                   # the 14 steps, report in report/
+
+      mnistlab data show --grid 100    # a PNG of the first 100 digits
+
+      mnistlab predict scan.png --json # which digit a scan shows
+    """
     _state["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -81,54 +107,79 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def describe_os_error(exc: OSError) -> str:
-    """Say in one line which file the system refused, why, and what to do.
+def _hoist_global_flags(argv: list[str]) -> list[str]:
+    """Move global flags given after the command's name to the front, where Typer reads them.
 
     Example
     -------
-    >>> describe_os_error(OSError(13, "Permission denied", "/srv/models"))
-    'Permission denied: /srv/models'
+    >>> _hoist_global_flags(["predict", "a.png", "--debug"])
+    ['--debug', 'predict', 'a.png']
     """
-    reason = exc.strerror or str(exc)
-    if exc.errno in DISK_FULL_ERRNOS:
-        where = exc.filename if exc.filename is not None else "a file"
-        return (
-            f"cannot write {where}: {reason}; free some disk space (or write elsewhere) "
-            "and run again"
-        )
-    return reason if exc.filename is None else f"{reason}: {exc.filename}"
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [arg for arg in argv[:end] if arg in GLOBAL_FLAGS]
+    rest = [arg for arg in argv[:end] if arg not in GLOBAL_FLAGS]
+    return [*flags, *rest, *argv[end:]]
+
+
+def _plain_flags(command: Any) -> None:
+    """Show flags and named arguments without a type (no ``<bool>``) in every help, -h too."""
+    context = typer.Context(command, help_option_names=HELP_OPTIONS)
+    params = [*command.params, command.get_help_option(context)]
+    for param in params:
+        if param is not None and getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif (
+            param is not None
+            and param.param_type_name == "argument"
+            and param.metavar
+            and hasattr(param, "_usage_display_name")
+            and hasattr(param, "display_type_rich")
+        ):
+            # An argument's name is its metavar already (IMAGE..., MODEL): no type beside
+            # it, and the usage line shows it as it is, not in braces. Private to Typer
+            # (docs/private-apis.md): where it is missing, Typer's own look stays.
+            param.display_type_rich = lambda ctx: None
+            param._usage_display_name = lambda name=param.metavar: name
+    for sub in getattr(command, "commands", {}).values():
+        _plain_flags(sub)
+
+
+def build_command() -> Any:
+    """Return the click command of the app, with the help as ``mnistlab`` shows it."""
+    command = typer.main.get_command(app)
+    _plain_flags(command)
+    return command
 
 
 def run(argv: list[str]) -> int:
     """Run the app on ``argv`` and turn errors into one line and an exit code.
 
-    Exit codes: 0 done, 1 the system refused (a full disk, a missing
-    permission), 2 a usage or data error, 130 interrupted (``main`` turns
-    an interrupt by SIGTERM or SIGHUP into 143 or 129).
+    The exit codes are :class:`mnistlab.errors.ExitCode`: 0 done, 1 the
+    system refused, 2 bad usage or input, 130 interrupted (``main`` turns an
+    interrupt by SIGTERM or SIGHUP into 143 or 129).
     """
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = stderr_console()
+    interrupted_note(INTERRUPTED_NOTE)
     try:
         # In standalone mode Typer prints usage errors itself and ends with
         # SystemExit (2 for usage, 130 for Ctrl-C, 0 for --help); only our own
         # errors and the system's come through as exceptions.
-        app(args=argv, prog_name="mnistlab", standalone_mode=True)
+        build_command().main(
+            args=_hoist_global_flags(argv), prog_name="mnistlab", standalone_mode=True
+        )
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except MnistlabError as exc:
-        if _state["debug"]:
-            raise
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        return EXIT_USER_ERROR
-    except OSError as exc:
+    except (MnistlabError, OSError) as exc:
         # Whatever was being written was removed (files are written whole or not at all).
         if _state["debug"]:
             raise
-        err.print(f"[bold red]error:[/] {escape(describe_os_error(exc))}", markup=True)
-        return EXIT_SYSTEM_ERROR
+        text = str(exc) if isinstance(exc, MnistlabError) else describe_os_error(exc)
+        err.print(f"[bold red]error:[/] {escape(text)}", markup=True)
+        return int(exit_code_for(exc))
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     else:
         code = 0
     if code == EXIT_INTERRUPTED:
-        err.print("interrupted: nothing half-written was kept", markup=False)
+        err.print(interrupted_note(), markup=False)
     return code

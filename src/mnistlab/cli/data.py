@@ -1,8 +1,8 @@
 """``mnistlab data``: fetch, describe and draw a data set.
 
 Each command parses its options, calls one library function and prints the
-result; errors travel up as ``MnistlabError`` for the root app to print as one
-line with exit code 2.
+result on stdout (progress and notes go to stderr); errors travel up for the
+root app to print as one line with the exit code of :class:`mnistlab.errors.ExitCode`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,21 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mnistlab.cli.checks import check_dataset, check_writable_file
+from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption
-from mnistlab.data import check_arrays, get_dataset_spec
+from mnistlab.cli.output import stdout_console
+from mnistlab.data import Dataset, check_arrays, get_dataset_spec
 from mnistlab.errors import ConfigError
 from mnistlab.files import atomic_write
 
 __all__ = ["app"]
+
+#: The most images ``data show --grid`` draws.
+MAX_GRID = 2500
 
 app = typer.Typer(
     help="Get, verify, describe and draw the data set (MNIST, Fashion-MNIST).",
@@ -38,28 +42,48 @@ def fetch(
     cache_dir: CacheDirOption = None,
     source: SourceOption = "auto",
 ) -> None:
-    """Get the data set, verify it by checksum and cache it; say which source served it."""
-    console = Console(highlight=False)
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
+    """Get the data set, verify it by checksum and cache it; say which source served it.
+
+    Examples:
+
+      mnistlab data fetch
+
+      mnistlab data fetch -d fashion-mnist --source mirror
+
+      mnistlab data fetch --data-dir ~/mnist --cache-dir /tmp/cache
+    """
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
+    console = stdout_console()
     console.print(f"{data.name}: {data.images.shape[0]:,} images, verified")
-    console.print(f"source: {data.source}", soft_wrap=True)
-    console.print(f"cache: {data.cache_path}", soft_wrap=True)
+    console.print(f"source: {data.source}")
+    console.print(f"cache: {data.cache_path}")
 
 
 @app.command()
 def info(
     dataset: DatasetOption = "mnist",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (kind data-info, docs/json.md).")
+    ] = False,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
     source: SourceOption = "auto",
 ) -> None:
-    """Show shape, per-class counts, checksum status, source and cache path."""
-    console = Console(highlight=False)
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
+    """Show shape, per-class counts, checksum status, source and cache path.
+
+    Examples:
+
+      mnistlab data info
+
+      mnistlab data info -d fashion-mnist
+
+      mnistlab data info --json | jq .classes
+    """
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
+    console = stdout_console()
+    if as_json:
+        console.print(dumps(info_document(data)), markup=False)
+        return
     spec = get_dataset_spec(data.name)
     console.print(
         f"{data.name}: {data.images.shape[0]:,} images of {spec.image_shape[0]}×"
@@ -86,8 +110,37 @@ def info(
         checks.add_row(check.key, check.seen, "OK" if check.ok else "MISMATCH")
     console.print(checks)
     console.print(f"checksum: {data.checksum}")
-    console.print(f"source: {data.source}", soft_wrap=True)
-    console.print(f"cache: {data.cache_path}", soft_wrap=True)
+    console.print(f"source: {data.source}")
+    console.print(f"cache: {data.cache_path}")
+
+
+def info_document(data: Dataset) -> dict[str, object]:
+    """What ``data info --json`` prints: the envelope of kind ``data-info``."""
+    spec = get_dataset_spec(data.name)
+    n_classes = len(data.class_names)
+    train = np.bincount(data.y_train, minlength=n_classes)
+    test = np.bincount(data.y_test, minlength=n_classes)
+    cache = None if data.cache_path is None else str(Path(data.cache_path).resolve())
+    return envelope(
+        "data-info",
+        dataset=data.name,
+        n_images=int(data.images.shape[0]),
+        n_train=int(data.n_train),
+        n_test=int(data.images.shape[0] - data.n_train),
+        image_shape=[int(side) for side in spec.image_shape],
+        dtype=str(data.images.dtype),
+        classes=[
+            {"label": label, "name": name, "train": int(train[label]), "test": int(test[label])}
+            for label, name in enumerate(data.class_names)
+        ],
+        files=[
+            {"file": check.key, "md5": check.seen, "ok": bool(check.ok)}
+            for check in check_arrays(spec, data.images, data.labels)
+        ],
+        checksum=data.checksum,
+        source=data.source,
+        cache_path=cache,
+    )
 
 
 def _mosaic(images: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -124,20 +177,50 @@ def _save_png(picture: np.ndarray, out: Path, title: str) -> None:
 def show(
     dataset: DatasetOption = "mnist",
     index: Annotated[
-        int | None, typer.Option("--index", help="Draw the image at this index (0-based).")
+        int | None,
+        typer.Option(
+            "--index",
+            metavar="N",
+            help="Draw the image at this index, 0-based over all images: for MNIST 0–59999 "
+            "are training images and 60000–69999 test images. [default: 0]",
+            show_default=False,
+        ),
     ] = None,
     grid: Annotated[
-        int | None, typer.Option("--grid", help="Draw the first N images as a grid.")
+        int | None,
+        typer.Option(
+            "--grid",
+            metavar="N",
+            help=f"Draw the first N images as a grid, N from 1 to {MAX_GRID}.",
+            show_default=False,
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="PNG file to write [default: <dataset>-<what>.png]."),
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="PNG file to write. [default: DATASET-INDEX.png, or DATASET-grid-N.png with "
+            "--grid, in the current directory]",
+            show_default=False,
+        ),
     ] = None,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
     source: SourceOption = "auto",
 ) -> None:
-    """Draw one image (--index) or the first N (--grid) to a PNG file; print its path."""
+    """Draw one image (--index) or the first N (--grid) to a PNG file; print its path.
+
+    Standard output holds the path alone, so that a script can keep it.
+
+    Examples:
+
+      mnistlab data show --index 3
+
+      mnistlab data show --grid 100 --out first-100.png
+
+      png=$(mnistlab data show -d fashion-mnist --index 60000)
+    """
     if index is not None and grid is not None:
         raise ConfigError("give --index or --grid, not both")
     if out is not None:
@@ -145,15 +228,12 @@ def show(
             raise ConfigError(f"--out must name a .png file, got {out}")
         check_writable_file(out, option="--out")
     check_dataset(dataset)
-    console = Console(highlight=False)
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     spec = get_dataset_spec(data.name)
     n_images = data.images.shape[0]
     if grid is not None:
-        if not 1 <= grid <= min(n_images, 2500):
-            raise ConfigError(f"--grid must be from 1 to {min(n_images, 2500)}, got {grid}")
+        if not 1 <= grid <= min(n_images, MAX_GRID):
+            raise ConfigError(f"--grid must be from 1 to {min(n_images, MAX_GRID)}, got {grid}")
         picture = _mosaic(data.images[:grid], spec.image_shape)
         title = f"first {grid} images of {data.name}"
         default_out = Path(f"{data.name}-grid-{grid}.png")
@@ -166,4 +246,4 @@ def show(
         default_out = Path(f"{data.name}-{index}.png")
     target = out if out is not None else default_out
     _save_png(picture, target, title)
-    console.print(str(target), soft_wrap=True)
+    stdout_console().print(str(target), markup=False)

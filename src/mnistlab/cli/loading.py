@@ -1,4 +1,4 @@
-"""Load a data set for a command, with a progress bar; shared by every command."""
+"""Load a data set for a command, with a progress bar on stderr; shared by every command."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from mnistlab.cli.checks import check_data_dir
 from mnistlab.cli.options import build_settings
+from mnistlab.cli.output import note, progress_bar, stderr_console
+from mnistlab.config import DATA_DIR_ENV
 from mnistlab.data import Dataset, load
 from mnistlab.data.sources import SOURCE_NAMES
 from mnistlab.errors import ConfigError
@@ -18,7 +20,9 @@ SourceOption = Annotated[
     str,
     typer.Option(
         "--source",
-        help=f"Where to get the data: {'|'.join(SOURCE_NAMES)}. 'auto' uses the cache first.",
+        metavar="SOURCE",
+        help=f"Where to get the data: {', '.join(SOURCE_NAMES)}. 'auto' reads the cache first, "
+        "then tries the others in the order listed.",
     ),
 ]
 
@@ -29,24 +33,32 @@ def load_with_progress(
     data_dir: Path | None,
     cache_dir: Path | None,
     source: str,
-    console: Console,
 ) -> Dataset:
-    """Load ``dataset`` as the options say, drawing each fetch step as a rich bar.
+    """Load ``dataset`` as the options say, drawing each fetch step as a bar on stderr.
+
+    A data directory (``--data-dir`` or the environment) that holds no IDX
+    files is not an error, as the data may come from the cache or another
+    source, but a note on stderr says so and names the source that served.
 
     Raises
     ------
     ConfigError
-        If ``source`` is not a known source name.
+        If ``source`` is not a known source name, ``local`` is asked for
+        without a data directory, or the data directory does not exist.
     """
     if source not in SOURCE_NAMES:
         raise ConfigError(f"unknown --source {source!r}; choose one of: {', '.join(SOURCE_NAMES)}")
     settings = build_settings(data_dir, cache_dir)
-    with Progress(
+    empty = check_data_dir(data_dir)
+    if source == "local" and settings.data_dir is None:
+        raise ConfigError(f"--source local needs --data-dir DIR (or {DATA_DIR_ENV})")
+    console = stderr_console()
+    with progress_bar(
+        console,
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
-        console=console,
     ) as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -60,4 +72,10 @@ def load_with_progress(
         for task_id in tasks.values():
             total = bar.tasks[task_id].total or 1
             bar.update(task_id, total=total, completed=total)
+    if empty is not None:
+        note(
+            console,
+            f"note: the data directory {empty} holds no IDX files; {data.name} came from "
+            f"{data.source}",
+        )
     return data

@@ -1,22 +1,27 @@
 """``mnistlab train | evaluate | models | leaderboard``: the accuracy ladder from the shell.
 
 Each command parses its options, calls one library function of
-:mod:`mnistlab.models` and prints the result; library errors become one line
-and exit code 2 in :func:`mnistlab.cli.app.run`.
+:mod:`mnistlab.models` and prints the result on stdout (progress on stderr);
+errors become one line and an exit code in :func:`mnistlab.cli.app.run`.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
+from mnistlab.cli.checks import (
+    check_dataset,
+    check_models_dir,
+    check_scheduler_reachable,
+    check_writable_directory,
+)
+from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import (
     CacheDirOption,
@@ -26,12 +31,21 @@ from mnistlab.cli.options import (
     SchedulerOption,
     build_settings,
 )
+from mnistlab.cli.output import progress_bar, status, stderr_console, stdout_console
 from mnistlab.models.registry import MODEL_NAMES, MODELS
 
 ModelArgument = Annotated[
-    str, typer.Argument(help=f"Model name: {', '.join(MODEL_NAMES)}.", show_default=False)
+    str,
+    typer.Argument(
+        help=f"Model name: {', '.join(MODEL_NAMES)}.", metavar="MODEL", show_default=False
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _json_option(kind: str) -> Any:
+    return typer.Option(
+        "--json", help=f"Print JSON instead of a table (kind {kind}, docs/json.md)."
+    )
 
 
 def _percent(value: float | None, digits: int = 2) -> str:
@@ -49,6 +63,7 @@ def train(
         int | None,
         typer.Option(
             "--n-train",
+            metavar="N",
             help="Train on the first N training images only (a quick trial).",
             show_default=False,
         ),
@@ -66,6 +81,14 @@ def train(
     MODEL` next. Interrupting (Ctrl-C) keeps the previously saved model intact.
     With --scheduler, the ensemble's members (one Dask task each) or svc-rbf's
     calibration folds run on Dask; the model is the same.
+
+    Examples:
+
+      mnistlab train knn-deskew
+
+      mnistlab train cnn --n-train 5000
+
+      mnistlab train ensemble --scheduler local
     """
     from mnistlab.models.registry import get_model_spec
     from mnistlab.models.store import ModelStore
@@ -87,19 +110,17 @@ def train(
     check_writable_directory(settings.models_dir, option="--models-dir")
     check_writable_directory(settings.cache_dir, option="--cache-dir")
     check_scheduler_reachable(scheduler)
-    console = Console(stderr=True, highlight=False)
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
+    console = stderr_console()
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     training_size(data, n_train)  # a bad --n-train fails before the progress bar
     store = ModelStore(settings.models_dir)
-    with Progress(
+    with progress_bar(
+        console,
         TextColumn("[bold]{task.fields[model]}[/]"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
-        console=console,
     ) as bar:
         starting = "starting" if scheduler is None else "start Dask"
         if scheduler not in (None, LOCAL):
@@ -112,26 +133,26 @@ def train(
         with dask_engine(scheduler, n_workers=local_workers(model)) as engine:
             if scheduler is not None:
                 console.print(
-                    f"work runs on: {engine.description} ({parallel_work(model)})", soft_wrap=True
+                    f"work runs on: {engine.description} ({parallel_work(model)})", markup=False
                 )
             record = train_model(
                 model, data, store=store, n_train=n_train, progress=report, engine=engine
             )
         bar.update(task_id, description="saved", completed=1, total=1)
-    out = Console(highlight=False, soft_wrap=True)
+    out = stdout_console()
     where = "" if scheduler is None else f" on {engine.description}"
     out.print(
         f"trained {record.name} on {record.n_train:,} images of {record.dataset} "
         f"in {record.train_seconds:.1f} s{where}"
     )
-    out.print(f"saved: {store.directory / record.file}")
+    out.print(f"saved: {(store.directory / record.file).resolve()}", markup=False)
     out.print(f"next: mnistlab evaluate {record.name}")
 
 
 def evaluate(
     model: ModelArgument,
     dataset: DatasetOption = "mnist",
-    as_json: JsonOption = False,
+    as_json: Annotated[bool, _json_option("evaluation")] = False,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
     models_dir: ModelsDirOption = None,
@@ -142,28 +163,39 @@ def evaluate(
     Prints test accuracy, error count, the confusion matrix, precision and
     recall per digit, and prediction time (whole test set, one image). The
     results go into the model's record, where `mnistlab leaderboard` reads them.
+
+    Examples:
+
+      mnistlab evaluate knn-deskew
+
+      mnistlab evaluate cnn --json > cnn.json
     """
     from mnistlab.models.evaluation import evaluate_model
     from mnistlab.models.store import ModelStore
 
+    check_models_dir(models_dir)
     settings = build_settings(data_dir, cache_dir, models_dir)
     store = ModelStore(settings.models_dir)
-    console = Console(stderr=True, highlight=False)
+    console = stderr_console()
     started = time.perf_counter()
     trained = store.load(model)
     load_seconds = time.perf_counter() - started
     check_dataset(dataset)
     check_writable_directory(settings.models_dir, option="--models-dir")  # results are recorded
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
-    with console.status(f"predicting {len(data.X_test):,} test images with {model}"):
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
+    with status(console, f"predicting {len(data.X_test):,} test images with {model}"):
         result = evaluate_model(trained, data)
     store.update_metrics(model, result.as_metrics())
-    out = Console(highlight=False, soft_wrap=True)
+    out = stdout_console()
     if as_json:
-        payload = {"model": model, "load_seconds": round(load_seconds, 3), **result.as_metrics()}
-        out.print_json(json.dumps(payload))
+        document = envelope(
+            "evaluation",
+            model=trained.name,
+            dataset=data.name,
+            load_seconds=round(load_seconds, 3),
+            **result.as_metrics(),
+        )
+        out.print(dumps(document), markup=False)
         return
     out.print(
         f"{model}: test accuracy {_percent(result.test_accuracy)} "
@@ -194,72 +226,98 @@ def evaluate(
 
 
 def models(
-    as_json: JsonOption = False,
+    as_json: Annotated[bool, _json_option("models")] = False,
     models_dir: ModelsDirOption = None,
 ) -> None:
-    """List the models there are: which are trained, where, when and on what data."""
+    """List the models there are: which are trained, where, when and on what data.
+
+    Examples:
+
+      mnistlab models
+
+      mnistlab models --json
+
+      mnistlab models --models-dir /srv/mnistlab/models
+    """
     from mnistlab.models.store import ModelStore
 
+    check_models_dir(models_dir)
     store = ModelStore(build_settings(None, None, models_dir).models_dir)
     trained = {record.name: record for record in store.records()}
-    out = Console(highlight=False, soft_wrap=True)
+    out = stdout_console()
+    directory = store.directory.resolve()
     if as_json:
         rows = []
         for spec in MODELS:
             record = trained.get(spec.name)
-            row: dict[str, object] = {"name": spec.name, "summary": spec.summary}
-            row["trained"] = record is not None
-            if record is not None:
-                row["file"] = str(store.directory / record.file)
-                row.update(
-                    {
-                        key: getattr(record, key)
-                        for key in ("created", "dataset", "data_checksum", "n_train", "sha256")
-                    }
-                )
-                row["test_accuracy"] = record.test_accuracy
+            row: dict[str, object] = {
+                "name": spec.name,
+                "summary": spec.summary,
+                "family": spec.family,
+                "trained": record is not None,
+                "file": None if record is None else str(directory / record.file),
+            }
+            for key in ("created", "dataset", "data_checksum", "n_train", "sha256"):
+                row[key] = None if record is None else getattr(record, key)
+            row["test_accuracy"] = None if record is None else record.test_accuracy
             rows.append(row)
-        out.print_json(json.dumps({"models_dir": str(store.directory), "models": rows}))
+        out.print(dumps(envelope("models", models_dir=str(directory), models=rows)), markup=False)
         return
     table = Table(title="models")
-    for name in ("model", "trained", "images", "accuracy", "what it is"):
-        table.add_column(name, overflow="fold")
+    for name in ("model", "trained", "images", "accuracy"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("what it is")
     for spec in MODELS:
         record = trained.get(spec.name)
         if record is None:
-            table.add_row(spec.name, "not trained", "", "", spec.summary)
+            table.add_row(spec.name, "not trained", "", "", escape(spec.summary))
             continue
         table.add_row(
             spec.name,
             record.created.replace("T", " ")[:16],
             f"{record.n_train:,}",
             _percent(record.test_accuracy),
-            spec.summary,
+            escape(spec.summary),
         )
     out.print(table)
-    out.print(f"in {store.directory} (files, data checksums: mnistlab models --json)")
+    out.print(f"in {directory} (files, data checksums: mnistlab models --json)", markup=False)
 
 
 def leaderboard_command(
-    as_json: JsonOption = False,
+    as_json: Annotated[bool, _json_option("leaderboard")] = False,
     models_dir: ModelsDirOption = None,
 ) -> None:
-    """Rank the trained models by test accuracy, with error count and timings."""
-    from mnistlab.models.leaderboard import leaderboard
-    from mnistlab.models.store import ModelStore
+    """Rank the trained models by test accuracy, with error count and timings.
 
+    Examples:
+
+      mnistlab leaderboard
+
+      mnistlab leaderboard --json | jq '.models[0].name'
+    """
+    from mnistlab.models.leaderboard import leaderboard
+    from mnistlab.models.store import SUGGESTED_FIRST_MODEL, ModelStore
+
+    check_models_dir(models_dir)
     store = ModelStore(build_settings(None, None, models_dir).models_dir)
     rows = leaderboard(store)
-    out = Console(highlight=False, soft_wrap=True)
+    out = stdout_console()
+    directory = store.directory.resolve()
     if as_json:
-        out.print_json(json.dumps([row.as_dict() for row in rows]))
+        document = envelope(
+            "leaderboard", models_dir=str(directory), models=[row.as_dict() for row in rows]
+        )
+        out.print(dumps(document), markup=False)
         return
     if not rows:
-        out.print(f"no trained model in {store.directory}; start with: mnistlab train knn-tuned")
+        out.print(
+            f"no trained model in {directory}; start with: mnistlab train {SUGGESTED_FIRST_MODEL}",
+            markup=False,
+        )
         return
     table = Table(title="leaderboard (10,000 test images)")
     for name in ("#", "model", "accuracy", "errors", "train s", "test set s", "one image ms"):
-        table.add_column(name, justify="left" if name == "model" else "right")
+        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row.rank) if row.rank else "—",
@@ -272,4 +330,4 @@ def leaderboard_command(
         )
     out.print(table)
     if any(row.rank is None for row in rows):
-        out.print("models marked — are not evaluated yet: mnistlab evaluate MODEL")
+        out.print("models marked — are not evaluated yet: mnistlab evaluate MODEL", markup=False)

@@ -8,12 +8,18 @@ from typing import Annotated
 import typer
 
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
+from mnistlab.data.registry import dataset_names
 
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help=f"Directory of IDX files (the four *-ubyte.gz files). Env: {DATA_DIR_ENV}.",
+        metavar="DIR",
+        help=(
+            "Directory of the four IDX files (*-ubyte.gz or uncompressed), tried before any "
+            f"other source. Env: {DATA_DIR_ENV}. A directory that does not exist is an error; "
+            "one without IDX files gets a note on stderr naming the source that served instead."
+        ),
         show_default=False,
     ),
 ]
@@ -21,6 +27,7 @@ CacheDirOption = Annotated[
     Path | None,
     typer.Option(
         "--cache-dir",
+        metavar="DIR",
         help=f"Where verified data and results are cached. Env: {CACHE_DIR_ENV}.",
         show_default=False,
     ),
@@ -29,7 +36,11 @@ ModelsDirOption = Annotated[
     Path | None,
     typer.Option(
         "--models-dir",
-        help=f"Where trained models are kept. Env: {MODELS_DIR_ENV}.",
+        metavar="DIR",
+        help=(
+            f"Where trained models are kept. Env: {MODELS_DIR_ENV}. When named, it must be an "
+            "existing directory for the commands that read models."
+        ),
         show_default=False,
     ),
 ]
@@ -37,6 +48,7 @@ SchedulerOption = Annotated[
     str | None,
     typer.Option(
         "--scheduler",
+        metavar="local|tcp://HOST:PORT",
         help=(
             "Run the parallel work on Dask: 'local' (a LocalCluster on this machine, stopped "
             "after) or tcp://HOST:PORT of a running 'dask scheduler'. Same results. "
@@ -47,7 +59,9 @@ SchedulerOption = Annotated[
 ]
 DatasetOption = Annotated[
     str,
-    typer.Option("--dataset", "-d", help="Data set name: mnist, fashion-mnist, ..."),
+    typer.Option(
+        "--dataset", "-d", metavar="NAME", help=f"Data set: {', '.join(dataset_names())}."
+    ),
 ]
 
 

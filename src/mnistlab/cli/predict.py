@@ -4,13 +4,13 @@ The command loads one model from the store (the best trained one unless
 ``--model`` names another), makes each image MNIST-like with
 :func:`mnistlab.preprocess.preprocess`, classifies them all in batches and
 prints a table or JSON. A bad image gets its own error line and the others
-still get their answers; the exit code is 1 when any image failed. A missing
-or unusable model is an error for the root app: one line, exit code 2.
+still get their answers; the exit code is then 2 (bad input), or 1 when only
+writing a --save-input image was refused. A missing or unusable model is an
+error for the root app: one line, exit code 2.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,18 +18,25 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from numpy.typing import NDArray
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mnistlab.cli.checks import check_writable_directory
+from mnistlab.cli.checks import check_models_dir, check_writable_directory
+from mnistlab.cli.failures import describe_os_error
+from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.options import ModelsDirOption, build_settings
-from mnistlab.errors import ConfigError, ImageInputError, UnknownDatasetError
+from mnistlab.cli.output import stderr_console, stdout_console
+from mnistlab.errors import ExitCode, ImageInputError, UnknownDatasetError
 from mnistlab.files import atomic_write
 from mnistlab.models.registry import MODEL_NAMES
 
-EXIT_SOME_IMAGES_FAILED = 1
+#: The exit code when some image could not be read (the others got their answers).
+EXIT_SOME_IMAGES_FAILED = int(ExitCode.USAGE)
+#: The exit code when the only failures were --save-input images the system refused to write.
+EXIT_SOME_WRITES_FAILED = int(ExitCode.REFUSED)
 BATCH_SIZE = 256
+#: The ``code`` of a result's error: the image could not be used, or its 28×28 not written.
+BAD_IMAGE, WRITE_REFUSED = "bad_image", "write_refused"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class _Answer:
     top: tuple[tuple[int, float], ...] = ()
     saved: Path | None = None
     error: str | None = None
+    error_code: str = BAD_IMAGE
+    probabilities: tuple[float, ...] = ()
 
 
 def predict(
@@ -47,7 +56,7 @@ def predict(
         list[Path],
         typer.Argument(
             help="Image files: PNG, JPEG, GIF, BMP, WebP, TIFF, ... of any size and colour.",
-            metavar="IMAGE",
+            metavar="IMAGE...",
             show_default=False,
         ),
     ],
@@ -56,21 +65,28 @@ def predict(
         typer.Option(
             "--model",
             "-m",
+            metavar="MODEL",
             help=f"A trained model: {', '.join(MODEL_NAMES)} (default: the most accurate one).",
             show_default=False,
         ),
     ] = None,
     top: Annotated[
         int,
-        typer.Option("--top", "-k", min=1, max=10, help="Show the K most probable digits."),
+        typer.Option(
+            "--top", "-k", metavar="K", min=1, max=10, help="Show the K most probable digits."
+        ),
     ] = 3,
     json_output: Annotated[
-        bool, typer.Option("--json", help="Print JSON instead of a table.")
+        bool,
+        typer.Option(
+            "--json", help="Print JSON instead of a table (kind prediction, docs/json.md)."
+        ),
     ] = False,
     save_input: Annotated[
         Path | None,
         typer.Option(
             "--save-input",
+            metavar="DIR",
             help="Write the 28×28 image the model saw, as PNG, into this directory.",
             show_default=False,
         ),
@@ -84,15 +100,24 @@ def predict(
     20×20, centred by centre of mass in 28×28. Many images are classified in
     batches.
 
-    Exit code: 0 when every image got an answer; 1 when some image could not
-    be read (each gets an error line, the others still get answers); 2 for a
-    usage error or when no model can be loaded (train one first, e.g.
-    `mnistlab train knn-deskew`).
+    Exit code: 0 when every image got an answer; 2 when some image could not
+    be read (each gets an error line on stderr, the others still get answers),
+    for a usage error, or when no model can be loaded (train one first); 1 when
+    the system refused to write a --save-input image.
+
+    Examples:
+
+      mnistlab predict scan.png photo.jpg --top 3
+
+      mnistlab predict *.png --json --save-input seen/
+
+      mnistlab predict digit.png --model knn-deskew
     """
     from mnistlab.models.registry import get_model_spec
     from mnistlab.models.store import ModelStore
     from mnistlab.preprocess import preprocess
 
+    check_models_dir(models_dir)
     settings = build_settings(None, None, models_dir)
     if save_input is not None:
         check_writable_directory(save_input, option="--save-input")
@@ -116,7 +141,8 @@ def predict(
             try:
                 saved = _save_digit(digit, save_input, path, answers)
             except OSError as exc:
-                answers.append(_Answer(path, error=f"cannot write its 28×28 image: {exc}"))
+                problem = f"its 28×28 image: {describe_os_error(exc)}"
+                answers.append(_Answer(path, error=problem, error_code=WRITE_REFUSED))
                 continue
         digits.append(digit)
         answers.append(_Answer(path, saved=saved))
@@ -129,17 +155,27 @@ def predict(
         for answer in answers
     ]
 
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = stdout_console()
+    err = stderr_console()
     if json_output:
-        typer.echo(json.dumps(_as_json(name, answers, labels), indent=2))
+        out.print(dumps(_as_json(name, answers, labels)), markup=False)
     elif any(answer.error is None for answer in answers):
         out.print(_table(name, answers, labels, top))
     for answer in answers:
         if answer.error is not None:
-            err.print(f"[bold red]error:[/] {escape(str(answer.image))}: {escape(answer.error)}")
-    if any(answer.error is not None for answer in answers):
+            err.print(f"[bold red]error:[/] {escape(_error_line(answer))}")
+    failed = {answer.error_code for answer in answers if answer.error is not None}
+    if BAD_IMAGE in failed:
         raise typer.Exit(EXIT_SOME_IMAGES_FAILED)
+    if failed:
+        raise typer.Exit(EXIT_SOME_WRITES_FAILED)
+
+
+def _error_line(answer: _Answer) -> str:
+    """The image and what went wrong, naming the image once."""
+    text = answer.error or ""
+    image = str(answer.image)
+    return text if image in text else f"{image}: {text}"
 
 
 def _class_names(dataset: str) -> tuple[str, ...]:
@@ -165,15 +201,17 @@ def _classify(classifier: Any, digits: list[NDArray[np.uint8]]) -> NDArray[np.fl
 
 def _with_top(answer: _Answer, row: NDArray[np.float64], order: NDArray[np.intp]) -> _Answer:
     top = tuple((int(d), float(row[d])) for d in order)
-    return _Answer(answer.image, top=top, saved=answer.saved)
+    return _Answer(answer.image, top=top, saved=answer.saved, probabilities=tuple(map(float, row)))
 
 
 def _make_directory(directory: Path) -> None:
+    """Create the --save-input directory; a refusal is the system's (exit code 1)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(
-            f"--save-input: cannot create the directory {directory}: {exc.strerror or exc}"
+        raise type(exc)(
+            exc.errno,
+            f"--save-input: cannot create the directory {directory}: {exc.strerror or exc}",
         ) from None
 
 
@@ -195,35 +233,44 @@ def _save_digit(
 
 
 def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict[str, Any]:
+    """The envelope of kind ``prediction``: one result per image, in the order given."""
     results: list[dict[str, Any]] = []
     for answer in answers:
+        row: dict[str, Any] = {
+            "image": str(answer.image.absolute()),
+            "digit": None,
+            "label": None,
+            "probability": None,
+            "probabilities": None,
+            "top": [],
+            "saved_input": None if answer.saved is None else str(answer.saved.absolute()),
+            "error": None,
+        }
         if answer.error is not None:
-            results.append({"image": str(answer.image), "error": answer.error})
-            continue
-        best, probability = answer.top[0]
-        results.append(
-            {
-                "image": str(answer.image),
-                "digit": best,
-                "label": labels[best],
-                "probability": probability,
-                "top": [{"digit": d, "label": labels[d], "probability": p} for d, p in answer.top],
-                "saved_input": None if answer.saved is None else str(answer.saved),
-            }
-        )
-    return {"model": name, "results": results}
+            row["error"] = {"code": answer.error_code, "message": _error_line(answer)}
+        else:
+            best, probability = answer.top[0]
+            row.update(
+                digit=best,
+                label=labels[best],
+                probability=probability,
+                probabilities=list(answer.probabilities),
+                top=[{"digit": d, "label": labels[d], "probability": p} for d, p in answer.top],
+            )
+        results.append(row)
+    return envelope("prediction", model=name, results=results)
 
 
 def _table(name: str, answers: list[_Answer], labels: tuple[str, ...], top: int) -> Table:
     digits_are_labels = labels == tuple(str(d) for d in range(10))
     table = Table(title=f"Predictions of {name}")
-    table.add_column("image", overflow="fold")
+    table.add_column("image", no_wrap=True)
     table.add_column("digit" if digits_are_labels else "class", justify="right")
     table.add_column("probability", justify="right")
     table.add_column(f"top {top}")
     saving = any(answer.saved is not None for answer in answers)
     if saving:
-        table.add_column("28×28 input", overflow="fold")
+        table.add_column("28×28 input", no_wrap=True)
     for answer in answers:
         if answer.error is not None:
             continue

@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from mnistlab.cli.checks import check_models_dir
+from mnistlab.cli.failures import interrupted_note
 from mnistlab.cli.options import ModelsDirOption
+from mnistlab.cli.output import stderr_console
 from mnistlab.web import server
 from mnistlab.web.processes import MAX_DEFAULT_WORKERS
 from mnistlab.web.server import DEFAULT_HOST, DEFAULT_PORT, LIVE_MAX_MS, ServerStart
@@ -27,18 +29,22 @@ HostOption = Annotated[
     str,
     typer.Option(
         "--host",
+        metavar="HOST",
         help="Address to listen on. The default is this machine only; 0.0.0.0 opens it "
         "to the network (no authentication: only on a network you trust).",
     ),
 ]
-PortOption = Annotated[int, typer.Option("--port", help="TCP port to listen on.", min=0, max=65535)]
+PortOption = Annotated[
+    int, typer.Option("--port", metavar="PORT", help="TCP port to listen on.", min=0, max=65535)
+]
 WorkersOption = Annotated[
     int | None,
     typer.Option(
         "--workers",
-        help="Server processes, each with its own copy of the model: more answer more "
-        "requests at once on more CPU cores, at the cost of memory. Default: one per "
-        f"CPU core this process may use, at most {MAX_DEFAULT_WORKERS}.",
+        metavar="N",
+        help="Web server processes (not training or tuning workers), each with its own copy "
+        "of the model: more answer more requests at once on more CPU cores, at the cost of "
+        f"memory. Default: one per CPU core this process may use, at most {MAX_DEFAULT_WORKERS}.",
         min=1,
         max=64,
         show_default=False,
@@ -48,6 +54,7 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
+        metavar="MODEL",
         help="A trained model's name (see `mnistlab models`); default: the most accurate one "
         f"that classifies one image within {LIVE_MAX_MS:g} ms.",
         show_default=False,
@@ -67,8 +74,18 @@ def serve(
     Serves the drawing page at http://HOST:PORT/, /api/predict for programs
     and /docs for the API. The model is loaded once, at start (once in each
     worker process with --workers); Ctrl-C stops.
+
+    Examples:
+
+      mnistlab serve
+
+      mnistlab serve --port 8080 --model knn-deskew
+
+      mnistlab serve --host 0.0.0.0 --workers 2
     """
-    err = Console(stderr=True, highlight=False)
+    check_models_dir(models_dir)
+    interrupted_note("stopped")
+    err = stderr_console()
 
     def say(start: ServerStart) -> None:
         err.print(str(start), markup=False)

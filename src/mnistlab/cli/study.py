@@ -52,6 +52,7 @@ from mnistlab.cli.options import (
     SchedulerOption,
     build_settings,
 )
+from mnistlab.cli.output import note, progress_bar, stderr_console, stdout_console
 from mnistlab.errors import ConfigError
 
 STEP_HELP = (
@@ -152,33 +153,51 @@ def _progress(console: Console, *, step_clock: bool = False) -> Iterator[Progres
     if step_clock:
         columns.append(StepElapsedColumn())
     columns += ["total", TimeElapsedColumn()]
-    with Progress(*columns, console=console) as progress:
+    with progress_bar(console, *columns) as progress:
         yield progress
 
 
 def study(
     dataset: DatasetOption = "mnist",
-    steps: Annotated[str | None, typer.Option("--steps", help=STEP_HELP)] = None,
+    steps: Annotated[
+        str | None, typer.Option("--steps", metavar="STEPS", help=STEP_HELP, show_default=False)
+    ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Report directory (replaced atomically).")
+        Path,
+        typer.Option("--out", "-o", metavar="DIR", help="Report directory (replaced atomically)."),
     ] = Path("report"),
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Compute every step again (and refresh the cache).")
     ] = False,
     positive_class: Annotated[
-        int, typer.Option("--positive-class", help="Class of the binary detector (0-9).")
+        int,
+        typer.Option(
+            "--positive-class",
+            metavar="DIGIT",
+            help="Class of the binary detector, 0-9.",
+        ),
     ] = 5,
     class_pair: Annotated[
-        str, typer.Option("--class-pair", help="Two classes for the error-analysis grid.")
+        str,
+        typer.Option(
+            "--class-pair", metavar="A,B", help="Two classes for the error-analysis grid."
+        ),
     ] = "3,5",
     target_precision: Annotated[
-        float, typer.Option("--target-precision", help="Precision the threshold must reach.")
+        float,
+        typer.Option(
+            "--target-precision",
+            metavar="P",
+            help="Precision the decision threshold must reach, from 0 to 1.",
+        ),
     ] = 0.9,
     n_jobs: Annotated[
         int | None,
         typer.Option(
             "--n-jobs",
-            help="Worker processes, or workers of --scheduler local (default: all CPUs).",
+            metavar="N",
+            help="Processes on this machine that fit the study's models (joblib's n_jobs), or "
+            "the workers of --scheduler local. Default: one per CPU.",
             show_default=False,
         ),
     ] = None,
@@ -196,6 +215,7 @@ def study(
         typer.Option(
             "--limit",
             hidden=True,
+            metavar="N_TRAIN,N_TEST",
             help="N_TRAIN,N_TEST: use only the first rows (quick checks, not the chapter).",
         ),
     ] = None,
@@ -207,6 +227,14 @@ def study(
     quick), and writes OUT/index.html, OUT/results.json and OUT/figures/.
     Models trained and evaluated on the same data (`mnistlab train`, `mnistlab
     evaluate`) appear after the chapter: a leaderboard and the best model's mistakes.
+
+    Examples:
+
+      mnistlab study
+
+      mnistlab study --steps 1,2,roc --out /tmp/report --open
+
+      mnistlab study -d fashion-mnist --scheduler local
     """
     from mnistlab.report.target import check_report_target
     from mnistlab.scheduling import LOCAL, dask_engine, parse_scheduler
@@ -239,18 +267,17 @@ def study(
         target_precision=target_precision,
         n_jobs=n_jobs,
     )
-    console = Console(stderr=True, highlight=False)
-    out_console = Console(highlight=False, soft_wrap=True)
+    console = stderr_console()
+    out_console = stdout_console()
 
-    ds = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
+    ds = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     data = StudyData.from_dataset(ds)
     if sizes is not None:
         data = data.head(*sizes)
-    console.print(
+    note(
+        console,
         f"data: {ds.name} from {ds.source}, {len(data.y_train):,} training and "
-        f"{len(data.y_test):,} test images"
+        f"{len(data.y_test):,} test images",
     )
 
     n_steps = len(wanted) if wanted is not None else 14
@@ -268,7 +295,7 @@ def study(
             bar.update(task, description="start Dask" if scheduler == LOCAL else "connect")
         with dask_engine(scheduler, n_workers=n_jobs) as engine:
             if scheduler is not None:
-                console.print(f"work runs on: {engine.description}", soft_wrap=True)
+                note(console, f"work runs on: {engine.description}")
             results = run_study(
                 data,
                 study_settings,
@@ -288,7 +315,7 @@ def study(
         bar.update(task, description="done", step_started=None)
 
     elapsed = time.perf_counter() - started
-    out_console.print(f"report: {index}")
+    out_console.print(f"report: {index.resolve()}", markup=False)
     out_console.print(f"total time: {elapsed:.1f} s (study {results.seconds:.1f} s)")
     if open_report:
         show_in_browser(index, console)
@@ -308,4 +335,4 @@ def show_in_browser(index: Path, console: Console) -> None:
     except webbrowser.Error:
         opened = False
     if not opened:
-        console.print(f"no web browser to open; open {uri} in one", soft_wrap=True)
+        note(console, f"no web browser to open; open {uri} in one")

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_writable_directory
+from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, SchedulerOption
+from mnistlab.cli.output import progress_bar, stderr_console, stdout_console
 from mnistlab.errors import ConfigError
 from mnistlab.files import atomic_write
 from mnistlab.models.grid import TUNABLE_MODELS, TUNABLE_SETTINGS
@@ -74,28 +76,44 @@ def parse_grid_options(items: list[str]) -> dict[str, str]:
 
 def tune(
     model: Annotated[
-        str, typer.Argument(help=f"Model: {', '.join(TUNABLE_MODELS)}.", show_default=False)
+        str,
+        typer.Argument(
+            help=f"Model: {', '.join(TUNABLE_MODELS)}.", metavar="MODEL", show_default=False
+        ),
     ],
-    grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help=GRID_HELP)] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option("--grid", "-g", metavar="KEY=V1,V2", help=GRID_HELP, show_default=False),
+    ] = None,
     n_subset: Annotated[
-        int, typer.Option("--n-subset", help="Training images in the stratified subset.")
+        int,
+        typer.Option("--n-subset", metavar="N", help="Training images in the stratified subset."),
     ] = 10_000,
-    folds: Annotated[int, typer.Option("--folds", help="Stratified cross-validation folds.")] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="Seed that draws the subset.")] = 42,
+    folds: Annotated[
+        int, typer.Option("--folds", metavar="N", help="Stratified cross-validation folds.")
+    ] = 3,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed that draws the subset.")
+    ] = 42,
     scheduler: SchedulerOption = None,
     workers: Annotated[
         int | None,
         typer.Option(
             "--workers",
-            help="Processes on this machine (LocalCluster workers, or joblib processes without "
-            "--scheduler). Default: one per CPU.",
+            metavar="N",
+            help="Processes on this machine that score the grid: joblib's processes, or the "
+            "workers of --scheduler local (the same as study's --n-jobs). Default: one per CPU.",
             show_default=False,
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for tune-MODEL.csv and .json.")
+        Path,
+        typer.Option("--out", "-o", metavar="DIR", help="Directory for tune-MODEL.csv and .json."),
     ] = Path("."),
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON instead of a table (kind tune, docs/json.md)."),
+    ] = False,
     dataset: DatasetOption = "mnist",
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
@@ -108,6 +126,14 @@ def tune(
     images (the test images are not used). Prints the table best first, the
     best settings and where the work ran; writes OUT/tune-MODEL.csv and
     OUT/tune-MODEL.json. The result is the same with or without --scheduler.
+
+    Examples:
+
+      mnistlab tune knn-tuned --grid n_neighbors=3,4,5,6 --grid weights=uniform,distance
+
+      mnistlab tune svc-rbf --grid C=1,5,25 --grid gamma=0.06,0.12 --scheduler local
+
+      mnistlab tune knn-deskew -g n_neighbors=3,4 --n-subset 2000 --json
     """
     from mnistlab.models.tuning import check_tune_options, tune_model
     from mnistlab.models.versions import current_versions, installed_version
@@ -126,18 +152,16 @@ def tune(
     check_dataset(dataset)
     check_writable_directory(out, option="--out")
     check_scheduler_reachable(checked_scheduler)
-    console = Console(stderr=True, highlight=False)
-    data = load_with_progress(
-        dataset, data_dir=data_dir, cache_dir=cache_dir, source=source, console=console
-    )
-    with Progress(
+    console = stderr_console()
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
+    with progress_bar(
+        console,
         TextColumn("[bold]{task.fields[model]}[/]"),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("fits"),
         TimeElapsedColumn(),
-        console=console,
     ) as bar:
         task_id = bar.add_task("starting", total=None, model=model)
 
@@ -162,9 +186,10 @@ def tune(
             versions[package] = version
     document = {**result.as_dict(), "versions": versions}
     written = _write(result, document, out)
-    stdout = Console(highlight=False, soft_wrap=True)
+    stdout = stdout_console()
     if as_json:
-        stdout.print_json(json.dumps(document))
+        files = {"csv": str(written[0].resolve()), "json": str(written[1].resolve())}
+        stdout.print(dumps(envelope("tune", **document, files=files)), markup=False)
         return
     stdout.print(_table(result))
     best = result.best
@@ -172,9 +197,9 @@ def tune(
         f"best: {_point(best.settings)}: {100 * best.mean:.2f}% ± {100 * best.std:.2f} "
         f"({result.folds} folds, {result.n_images:,} training images of {result.dataset})"
     )
-    stdout.print(f"best settings: {json.dumps(result.best_settings)}")
-    stdout.print(f"where: {result.where}; {result.elapsed_seconds:.1f} s")
-    stdout.print(f"written: {written[0]}, {written[1]}")
+    stdout.print(f"best settings: {escape(json.dumps(result.best_settings))}")
+    stdout.print(f"where: {escape(result.where)}; {result.elapsed_seconds:.1f} s")
+    stdout.print(f"written: {written[0].resolve()}, {written[1].resolve()}", markup=False)
 
 
 def _point(settings: dict[str, Any]) -> str:
