@@ -391,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         r, o = _median(ref), _median(ours)
         print(f"{label:<22}{r:>13.1f}{o:>13.1f}{r / o:>9.2f}")
     print()
-    print(f"numbers compared: {len(CHECKS)}; differing: {len(problems)}")
+    identical = len(CHECKS) - len(problems)
+    print(f"numbers compared: {identical} identical, {len(problems)} differing")
     for line in problems:
         print(f"  DIFFERENT {line}")
     if args.json is not None:

@@ -9,7 +9,7 @@ return or raise one of mnistlab's errors; any other exception is a crash that
 libFuzzer reports with the input that caused it. libFuzzer's own limits catch
 hangs (``-timeout``, seconds per input) and memory (``-rss_limit_mb``).
 
-atheris is not a dependency of mnistlab: ``pip install atheris`` (3.0.0 has
+atheris is the optional extra ``fuzz``: ``pip install -e '.[fuzz]'`` (3.0.0 has
 a wheel for CPython 3.11 on Linux, so nothing is compiled).
 
 Example

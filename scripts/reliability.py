@@ -6,19 +6,23 @@ selected (``-m fault``) and run in this process by ``pytest.main`` with
 that many cases instead of the few the ordinary suite tries. A small plugin
 reads each test's marker and records its outcome and duration; the report is
 a table of them, with the command that made it, the date and the machine. When
-atheris is installed, ``scripts/fuzz_atheris.py`` then fuzzes each of the four
-readers of untrusted files for ``--atheris-seconds`` (coverage-guided; a row
-each, its cases the runs libFuzzer made). Last comes the result of the
-sustained web load (``benchmarks/bench_web_sustained.py``,
-read from its JSON when it has been run). The report is written atomically;
-the exit code is 1 if any test failed (a skipped one is listed as skipped) or
-none ran.
+atheris is installed (the ``fuzz`` extra: ``pip install 'mnistlab[fuzz]'``, or
+``--install-fuzz`` to have this script install it), ``scripts/fuzz_atheris.py``
+then fuzzes each of the four readers of untrusted files for
+``--atheris-seconds`` (coverage-guided; a row each, its cases the runs libFuzzer
+made); without atheris those four rows are skipped, with the command that
+installs it. Last comes the result of the sustained web load
+(``benchmarks/bench_web_sustained.py``, read from its JSON when it has been
+run). The report is written atomically. The summary, printed and in the
+report, counts passed, failed and skipped tests apart, with the reasons for the
+skips; the exit code is 1 if any test failed or none passed.
 
 Example
 -------
 ::
 
     .venv/bin/python scripts/reliability.py --cases 500
+    .venv/bin/python scripts/reliability.py --cases 500 --install-fuzz
     .venv/bin/python scripts/reliability.py --cases 50 tests/reliability/test_fuzz_idx.py
 """
 
@@ -35,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES_ENV = "MNISTLAB_RELIABILITY_CASES"
 DEFAULT_OUTPUT = ROOT / "docs" / "reliability.md"
 DEFAULT_WEB_JSON = ROOT / "docs" / "web_sustained.json"  # and its siblings web_sustained-*.json
+FUZZ_EXTRA = "fuzz"  # the extra of pyproject.toml that installs atheris
+ATHERIS_MISSING = f"atheris not installed: pip install 'mnistlab[{FUZZ_EXTRA}]'"
 
 
 @dataclass
@@ -59,6 +67,7 @@ class Row:
     cases: int | None
     outcome: str = "not run"
     seconds: float = 0.0
+    reason: str = ""  # why it was skipped
 
 
 class FaultCollector:
@@ -91,6 +100,8 @@ class FaultCollector:
             row.outcome = f"expected failure: {reason}" if reason else "expected failure"
         elif report.skipped and row.outcome == "not run":
             row.outcome = "skipped"
+            if isinstance(report.longrepr, tuple):
+                row.reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         elif report.when == "call" and report.passed and row.outcome == "not run":
             row.outcome = "passed"
 
@@ -103,6 +114,68 @@ ATHERIS_TARGETS = {
 }
 
 
+@dataclass
+class Tally:
+    """How many rows passed, failed and were skipped, counted apart."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    expected_failures: int = 0
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    cases: int = 0
+
+    def line(self) -> str:
+        """``43 passed, 0 failed, 4 skipped (why)``; expected failures only when there are any."""
+        parts = [f"{self.passed} passed", f"{self.failed} failed", f"{self.skipped} skipped"]
+        if self.skip_reasons:
+            reasons = self.skip_reasons.most_common()
+            if len(reasons) == 1:
+                parts[-1] += f" ({reasons[0][0]})"
+            else:
+                parts[-1] += " (" + "; ".join(f"{n} {why}" for why, n in reasons) + ")"
+        if self.expected_failures:
+            ending = "" if self.expected_failures == 1 else "s"
+            parts.append(f"{self.expected_failures} expected failure{ending}")
+        return ", ".join(parts)
+
+
+def tally(rows: list[Row]) -> Tally:
+    """Count the rows by outcome; anything neither passed, skipped nor expected counts as failed."""
+    counts = Tally()
+    for row in rows:
+        counts.cases += row.cases or 0
+        if row.outcome == "passed":
+            counts.passed += 1
+        elif row.outcome.startswith("skipped"):
+            counts.skipped += 1
+            counts.skip_reasons[row.reason or "no reason given"] += 1
+        elif row.outcome.startswith("expected failure"):
+            counts.expected_failures += 1
+        else:  # failed, an error in setup or teardown, or not run at all
+            counts.failed += 1
+    return counts
+
+
+def fuzz_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """The requirements of the ``fuzz`` extra, as pyproject.toml declares them."""
+    with pyproject.open("rb") as f:
+        project = tomllib.load(f)["project"]
+    return [str(r) for r in project["optional-dependencies"][FUZZ_EXTRA]]
+
+
+def install_fuzz() -> bool:
+    """Install the ``fuzz`` extra's requirements (wheels only) unless atheris is there."""
+    if importlib.util.find_spec("atheris") is not None:
+        return True
+    command = [sys.executable, "-m", "pip", "install", "--only-binary=:all:"]
+    command += fuzz_requirements()
+    print("installing:", shlex.join(command[2:]), flush=True)  # noqa: T201
+    done = subprocess.run(command, check=False)
+    importlib.invalidate_caches()
+    return done.returncode == 0 and importlib.util.find_spec("atheris") is not None
+
+
 def run_atheris(seconds: int) -> list[Row]:
     """Run ``scripts/fuzz_atheris.py`` on each target for ``seconds``; one row each."""
     harness = ROOT / "scripts" / "fuzz_atheris.py"
@@ -110,7 +183,7 @@ def run_atheris(seconds: int) -> list[Row]:
     for target, what in ATHERIS_TARGETS.items():
         test = f"scripts/fuzz_atheris.py {target} -max_total_time={seconds}"
         if importlib.util.find_spec("atheris") is None:
-            rows.append(Row(what, test, None, "skipped (pip install atheris)"))
+            rows.append(Row(what, test, None, "skipped", reason=ATHERIS_MISSING))
             continue
         command = [sys.executable, str(harness), target, f"-max_total_time={seconds}"]
         command += ["-timeout=20", "-rss_limit_mb=3072", "-print_final_stats=1"]
@@ -146,8 +219,9 @@ def fault_table(rows: list[Row]) -> list[str]:
     ]
     for row in rows:
         cases = f"{row.cases:,}" if row.cases is not None else "?"
+        outcome = f"{row.outcome} ({row.reason})" if row.reason else row.outcome
         lines.append(
-            f"| {_cell(row.what)} | `{_cell(row.test)}` | {cases} | {row.outcome} "
+            f"| {_cell(row.what)} | `{_cell(row.test)}` | {cases} | {_cell(outcome)} "
             f"| {row.seconds:.1f} |"
         )
     return lines
@@ -236,8 +310,7 @@ def render(
     web_json: list[Path],
 ) -> str:
     """The whole report."""
-    passed = sum(row.outcome == "passed" for row in rows)
-    tried = sum(row.cases or 0 for row in rows)
+    counts = tally(rows)
     lines = [
         "# Reliability: faults survived and hostile input refused",
         "",
@@ -253,7 +326,7 @@ def render(
         f"Run {started.isoformat(timespec='seconds')} on {os.cpu_count()} CPUs "
         f"(Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the "
         f"end), {seconds / 60:.1f} minutes, `{CASES_ENV}={cases}`.",
-        f"**{passed} of {len(rows)} tests passed, {tried:,} cases in all.**",
+        f"**{len(rows)} tests: {counts.line()}; {counts.cases:,} cases in all.**",
         "Seconds are each test's own time (setup, call, teardown) on a shared machine: noisy.",
         "",
         *fault_table(rows),
@@ -282,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="coverage-guided fuzzing per target with scripts/fuzz_atheris.py (0: none)",
     )
+    parser.add_argument(
+        "--install-fuzz",
+        action="store_true",
+        help=f"pip install the '{FUZZ_EXTRA}' extra (atheris) first if it is missing",
+    )
     parser.add_argument("paths", nargs="*", default=["tests"], help="where to look for tests")
     args = parser.parse_args(argv)
     if args.cases < 1:
@@ -289,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "scripts/reliability.py", *sys.argv[1:]])
     os.environ[CASES_ENV] = str(args.cases)
     os.chdir(ROOT)
+    if args.install_fuzz and args.atheris_seconds > 0 and not install_fuzz():
+        print("atheris did not install; its rows are skipped", file=sys.stderr)  # noqa: T201
     collector = FaultCollector()
     started, clock = datetime.now(UTC), time.monotonic()
     code = pytest.main(["-m", "fault", "-p", "no:cacheprovider", *args.paths], [collector])
@@ -307,9 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(args.output) as f:
         f.write(text.encode("utf-8"))
-    failed = [row for row in rows if row.outcome.startswith(("failed", "error", "not run"))]
-    print(f"{len(rows) - len(failed)} of {len(rows)} fault tests passed; wrote {args.output}")  # noqa: T201
-    return 0 if rows and not failed and code == pytest.ExitCode.OK else 1
+    counts = tally(rows)
+    print(f"fault tests: {counts.line()}; wrote {args.output}")  # noqa: T201
+    passed = counts.passed > 0 and counts.failed == 0
+    return 0 if passed and code == pytest.ExitCode.OK else 1
 
 
 if __name__ == "__main__":
