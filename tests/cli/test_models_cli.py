@@ -113,3 +113,54 @@ def test_train_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_
     assert "saved:" in done.stdout
     record = json.loads((models / "knn-tuned.json").read_text())
     assert record["n_train"] == 1000 and (models / record["file"]).is_file()
+
+
+@pytest.fixture
+def broken_models(mnist: Dataset, tmp_path: Path) -> Path:
+    """knn-tuned with its file deleted, knn-deskew damaged, knn-shift usable."""
+    from mnistlab.models.store import ModelStore
+    from mnistlab.models.training import train_model
+
+    store = ModelStore(tmp_path / "models")
+    for name in ("knn-tuned", "knn-deskew", "knn-shift"):
+        train_model(name, mnist, store=store, n_train=1_000)
+        store.update_metrics(name, {"test_accuracy": 0.9})
+    (store.directory / store.record("knn-tuned").file).unlink()
+    damaged = store.directory / store.record("knn-deskew").file
+    damaged.write_bytes(damaged.read_bytes() + b"\0")
+    return store.directory
+
+
+def test_models_and_leaderboard_show_each_file_state(broken_models: Path) -> None:
+    from mnistlab.cli.json_output import SCHEMAS, check
+
+    code, out = invoke("models", "--json", "--models-dir", str(broken_models))
+    assert code == 0, out
+    doc = json.loads(out)
+    assert check(doc, SCHEMAS["models"]) == []
+    listed = {m["name"]: (m["state"], m["trained"]) for m in doc["models"]}
+    assert listed["knn-tuned"] == ("file missing", False)
+    assert listed["knn-deskew"] == ("damaged", False)
+    assert listed["knn-shift"] == ("trained", True)
+    assert listed["cnn"] == ("not trained", False)
+
+    code, out = invoke("models", "--models-dir", str(broken_models))
+    assert code == 0, out
+    assert "file missing" in out and "damaged" in out
+    assert "knn-deskew is damaged: train it again with: mnistlab train knn-deskew" in out
+
+    code, out = invoke("leaderboard", "--json", "--models-dir", str(broken_models))
+    assert code == 0, out
+    doc = json.loads(out)
+    assert check(doc, SCHEMAS["leaderboard"]) == []
+    ranked = [(r["rank"], r["name"], r["state"]) for r in doc["models"]]
+    assert ranked == [
+        (1, "knn-shift", "trained"),
+        (None, "knn-tuned", "file missing"),
+        (None, "knn-deskew", "damaged"),
+    ]
+
+    code, out = invoke("leaderboard", "--models-dir", str(broken_models))
+    assert code == 0, out
+    assert "knn-tuned is file missing: train it again with: mnistlab train knn-tuned" in out
+    assert "not evaluated yet" not in out

@@ -108,9 +108,10 @@ def test_json_shape_and_order(models_dir: Path, scans: Path, capsys) -> None:
     for result, label in zip(results, FIRST_LABELS, strict=False):
         assert set(result) == {
             "image", "digit", "label", "probability", "probabilities", "top", "saved_input",
-            "error",
+            "unsure", "unsure_reason", "error",
         }  # fmt: skip
         assert result["error"] is None
+        assert result["unsure"] is False and result["unsure_reason"] is None
         assert len(result["probabilities"]) == 10
         assert result["probabilities"][label] == result["probability"]
         assert result["digit"] == label and result["label"] == str(label)
@@ -122,6 +123,7 @@ def test_json_shape_and_order(models_dir: Path, scans: Path, capsys) -> None:
         assert probabilities == sorted(probabilities, reverse=True)
         assert 0.0 <= sum(probabilities) <= 1.0 + 1e-9
     assert results[-1]["digit"] is None and results[-1]["top"] == []
+    assert results[-1]["unsure"] is None
     assert results[-1]["error"] == {"code": "bad_image", "message": f"no such file: {missing}"}
     assert errors == [f"error: no such file: {missing}"]  # the path once
 
@@ -257,3 +259,69 @@ def test_real_subprocess(models_dir: Path, scans: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "error: " + data["results"][1]["error"]["message"]
     ]
+
+
+def _noise(folder: Path) -> Path:
+    path = folder / "noise.png"
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(noise).save(path)
+    return path
+
+
+def test_noise_is_answered_as_unsure(models_dir: Path, scans: Path, tmp_path: Path, capsys) -> None:
+    noise = str(_noise(tmp_path))
+    code, data, errors = predict_json(
+        capsys, "--models-dir", str(models_dir), "--model", MODEL, noise, str(scans / "digit-0.png")
+    )
+    assert code == 0 and errors == []
+    noisy, seven = data["results"]
+    assert noisy["unsure"] is True and "ink" in noisy["unsure_reason"]
+    assert seven["unsure"] is False and seven["unsure_reason"] is None
+    code = run(["predict", "--models-dir", str(models_dir), "--model", MODEL, noise])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"unsure: {noise} may not be a digit of mnist (" in out.replace("\n", "")
+
+
+@pytest.fixture
+def damaged_dir(models_dir: Path, mnist: Dataset, tmp_path: Path) -> Path:
+    """A copy of the test model, made the most accurate and then damaged, beside a usable
+    knn-deskew."""
+    folder = tmp_path / "models"
+    store = ModelStore(folder)
+    train_model("knn-deskew", mnist, store=store, n_train=2_000)
+    record = ModelStore(models_dir).record(MODEL)
+    folder.joinpath(record.file).write_bytes(models_dir.joinpath(record.file).read_bytes())
+    folder.joinpath(f"{MODEL}.json").write_text(record.to_json())
+    store.update_metrics(MODEL, {"test_accuracy": 0.99})
+    path = folder / record.file
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return folder
+
+
+def test_without_a_model_name_a_damaged_model_is_skipped(
+    damaged_dir: Path, scans: Path, capsys
+) -> None:
+    code, data, errors = predict_json(
+        capsys, "--models-dir", str(damaged_dir), str(scans / "digit-0.png")
+    )
+    assert code == 0
+    assert data["model"] == "knn-deskew"
+    assert len(errors) == 1
+    assert errors[0].startswith(f"skipped model {MODEL}: damaged: ")
+    assert f"mnistlab train {MODEL}" in errors[0]
+
+
+def test_a_damaged_model_named_is_one_error_line(damaged_dir: Path, scans: Path, capsys) -> None:
+    code = run(
+        ["predict", "--models-dir", str(damaged_dir), "-m", MODEL, str(scans / "digit-0.png")]
+    )
+    captured = capsys.readouterr()
+    assert code == EXIT_USER_ERROR
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert f"model '{MODEL}': damaged" in lines[0]
+    assert lines[0].endswith(f"mnistlab train {MODEL}")

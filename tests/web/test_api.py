@@ -105,9 +105,29 @@ def test_predict_multipart_upload_and_octet_stream_agree(
         _assert_prediction(upload.json(), model, image)
 
 
+def test_a_digit_is_sure_and_noise_is_unsure(client: TestClient, seven: bytes) -> None:
+    sure = client.post("/api/predict", content=seven, headers={"content-type": "image/png"})
+    assert sure.status_code == 200
+    assert (sure.json()["unsure"], sure.json()["unsure_reason"]) == (False, None)
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    unsure = client.post(
+        "/api/predict", content=_png(Image.fromarray(noise)), headers={"content-type": "image/png"}
+    )
+    assert unsure.status_code == 200
+    assert unsure.json()["unsure"] is True and "ink" in unsure.json()["unsure_reason"]
+
+
+def test_the_page_shows_a_note_when_unsure() -> None:
+    page = (STATIC / "index.html").read_text()
+    script = (STATIC / "app.js").read_text()
+    assert 'id="unsure"' in page
+    assert "answer.unsure_reason" in script and "unsureNote.hidden = !answer.unsure" in script
+
+
 def test_models_health_and_openapi(client: TestClient) -> None:
     models = client.get("/api/models").json()
     assert models["serving"]["name"] == "knn-tuned"
+    assert {m["state"] for m in models["available"]} <= {"trained", "file missing", "damaged"}
     assert models["serving"]["n_train"] == 10_000
     assert "knn-tuned" in [m["name"] for m in models["available"]]
     assert client.get("/healthz").json()["model"] == "knn-tuned"

@@ -24,6 +24,7 @@ SCHEMA_VERSION = 1
 _NUMBER = {"type": "number"}
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
+_STATE = {"type": "string", "enum": ["trained", "file missing", "damaged", "not trained"]}
 _BOOL = {"type": "boolean"}
 _PATH = {"type": "string", "description": "an absolute path"}
 
@@ -50,6 +51,7 @@ _MODEL_ROW = _object(
         "summary": _STR,
         "family": _STR,
         "trained": _BOOL,
+        "state": _STATE,
         "file": _maybe(_PATH),
         "created": _maybe(_STR),
         "dataset": _maybe(_STR),
@@ -71,6 +73,7 @@ _LEADERBOARD_ROW = _object(
         "predict_ms_single": _maybe(_NUMBER),
         "n_train": _INT,
         "created": _STR,
+        "state": {**_STATE, "enum": ["trained", "file missing", "damaged"]},
     }
 )
 _TOP = _object({"digit": _INT, "label": _STR, "probability": _NUMBER})
@@ -84,6 +87,8 @@ _PREDICTION_ROW = _object(
         "probabilities": _maybe({"type": "array", "items": _NUMBER}),
         "top": {"type": "array", "items": _TOP},
         "saved_input": _maybe(_PATH),
+        "unsure": _maybe(_BOOL),
+        "unsure_reason": _maybe(_STR),
         "error": {"type": ["object", "null"], **{k: v for k, v in _ERROR.items() if k != "type"}},
     }
 )

@@ -231,6 +231,9 @@ def models(
 ) -> None:
     """List the models there are: which are trained, where, when and on what data.
 
+    The state comes from the files: trained (the file matches the SHA-256 its
+    record pins), file missing, damaged (train it again), or not trained.
+
     Examples:
 
       mnistlab models
@@ -239,11 +242,13 @@ def models(
 
       mnistlab models --models-dir /srv/mnistlab/models
     """
-    from mnistlab.models.store import ModelStore
+    from mnistlab.models.store import NOT_TRAINED, TRAINED, ModelStore
 
     check_models_dir(models_dir)
     store = ModelStore(build_settings(None, None, models_dir).models_dir)
-    trained = {record.name: record for record in store.records()}
+    statuses = {status.name: status for status in store.statuses()}
+    trained = {name: status.record for name, status in statuses.items()}
+    states = {name: status.state for name, status in statuses.items()}
     out = stdout_console()
     directory = store.directory.resolve()
     if as_json:
@@ -254,7 +259,8 @@ def models(
                 "name": spec.name,
                 "summary": spec.summary,
                 "family": spec.family,
-                "trained": record is not None,
+                "trained": states.get(spec.name) == TRAINED,
+                "state": states.get(spec.name, NOT_TRAINED),
                 "file": None if record is None else str(directory / record.file),
             }
             for key in ("created", "dataset", "data_checksum", "n_train", "sha256"):
@@ -264,16 +270,17 @@ def models(
         out.print(dumps(envelope("models", models_dir=str(directory), models=rows)), markup=False)
         return
     table = Table(title="models")
-    for name in ("model", "trained", "images", "accuracy"):
+    for name in ("model", "state", "trained", "images", "accuracy"):
         table.add_column(name, no_wrap=True)
     table.add_column("what it is")
     for spec in MODELS:
         record = trained.get(spec.name)
         if record is None:
-            table.add_row(spec.name, "not trained", "", "", escape(spec.summary))
+            table.add_row(spec.name, NOT_TRAINED, "", "", "", escape(spec.summary))
             continue
         table.add_row(
             spec.name,
+            states[spec.name],
             record.created.replace("T", " ")[:16],
             f"{record.n_train:,}",
             _percent(record.test_accuracy),
@@ -281,6 +288,9 @@ def models(
         )
     out.print(table)
     out.print(f"in {directory} (files, data checksums: mnistlab models --json)", markup=False)
+    for name, state in states.items():
+        if state != TRAINED:
+            out.print(f"{name} is {state}: train it again with: mnistlab train {name}")
 
 
 def leaderboard_command(
@@ -289,6 +299,8 @@ def leaderboard_command(
 ) -> None:
     """Rank the trained models by test accuracy, with error count and timings.
 
+    Models whose file is missing or damaged are listed last, unranked, with their state.
+
     Examples:
 
       mnistlab leaderboard
@@ -296,7 +308,7 @@ def leaderboard_command(
       mnistlab leaderboard --json | jq '.models[0].name'
     """
     from mnistlab.models.leaderboard import leaderboard
-    from mnistlab.models.store import SUGGESTED_FIRST_MODEL, ModelStore
+    from mnistlab.models.store import SUGGESTED_FIRST_MODEL, TRAINED, ModelStore
 
     check_models_dir(models_dir)
     store = ModelStore(build_settings(None, None, models_dir).models_dir)
@@ -316,12 +328,15 @@ def leaderboard_command(
         )
         return
     table = Table(title="leaderboard (10,000 test images)")
-    for name in ("#", "model", "accuracy", "errors", "train s", "test set s", "one image ms"):
-        table.add_column(name, justify="left" if name == "model" else "right", no_wrap=True)
+    columns = ("#", "model", "state", "accuracy", "errors", "train s", "test set s", "one image ms")
+    for name in columns:
+        left = name in ("model", "state")
+        table.add_column(name, justify="left" if left else "right", no_wrap=True)
     for row in rows:
         table.add_row(
             str(row.rank) if row.rank else "—",
             row.name,
+            row.state,
             _percent(row.test_accuracy),
             _number(row.n_errors, "d"),
             f"{row.train_seconds:.1f}",
@@ -329,5 +344,8 @@ def leaderboard_command(
             _number(row.predict_ms_single, ".1f"),
         )
     out.print(table)
-    if any(row.rank is None for row in rows):
+    if any(row.rank is None and row.state == TRAINED for row in rows):
         out.print("models marked — are not evaluated yet: mnistlab evaluate MODEL", markup=False)
+    for row in rows:
+        if row.state != TRAINED:
+            out.print(f"{row.name} is {row.state}: train it again with: mnistlab train {row.name}")

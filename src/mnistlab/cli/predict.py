@@ -5,8 +5,11 @@ The command loads one model from the store (the best trained one unless
 :func:`mnistlab.preprocess.preprocess`, classifies them all in batches and
 prints a table or JSON. A bad image gets its own error line and the others
 still get their answers; the exit code is then 2 (bad input), or 1 when only
-writing a --save-input image was refused. A missing or unusable model is an
-error for the root app: one line, exit code 2.
+writing a --save-input image was refused. Without ``--model``, models whose
+file is missing or damaged are passed over, one line each on stderr. A missing
+or unusable named model is an error for the root app: one line, exit code 2.
+An answer that may not be a digit of the model's data set is marked unsure
+(:func:`mnistlab.models.confidence.judge`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from mnistlab.cli.options import ModelsDirOption, build_settings
 from mnistlab.cli.output import stderr_console, stdout_console
 from mnistlab.errors import ExitCode, ImageInputError, UnknownDatasetError
 from mnistlab.files import atomic_write
+from mnistlab.models.confidence import Confidence, judge
 from mnistlab.models.registry import MODEL_NAMES
 
 #: The exit code when some image could not be read (the others got their answers).
@@ -49,6 +53,7 @@ class _Answer:
     error: str | None = None
     error_code: str = BAD_IMAGE
     probabilities: tuple[float, ...] = ()
+    confidence: Confidence | None = None
 
 
 def predict(
@@ -98,7 +103,10 @@ def predict(
     Each image (a photo, scan or drawing; dark ink on light or light on dark)
     is made MNIST-like first: grey-scale, cropped to the ink, scaled to fit
     20×20, centred by centre of mass in 28×28. Many images are classified in
-    batches.
+    batches. An answer is marked unsure when its probability is below 50% or
+    the image does not look like a digit of the model's data set (noise, a
+    solid patch); without --model, models whose file is missing or damaged
+    are skipped with a line on stderr.
 
     Exit code: 0 when every image got an answer; 2 when some image could not
     be read (each gets an error line on stderr, the others still get answers),
@@ -122,7 +130,14 @@ def predict(
     if save_input is not None:
         check_writable_directory(save_input, option="--save-input")
     store = ModelStore(settings.models_dir)
-    name = get_model_spec(model).name if model is not None else store.default_name()
+    err = stderr_console()
+    if model is not None:
+        name = get_model_spec(model).name
+    else:
+        choice = store.choose()
+        name = choice.name
+        for skipped in choice.skipped:
+            err.print(f"skipped model {skipped.name}: {skipped.problem}", markup=False)
     trained = store.load(name)
     labels = _class_names(trained.record.dataset)
     if save_input is not None:
@@ -150,17 +165,27 @@ def predict(
     probabilities = _classify(trained.classifier, digits)
     ranked = iter(np.argsort(-probabilities, axis=1, kind="stable")[:, :top])
     rows = iter(probabilities)
+    seen = iter(digits)
+    dataset = trained.record.dataset
     answers = [
-        answer if answer.error is not None else _with_top(answer, next(rows), next(ranked))
+        answer
+        if answer.error is not None
+        else _with_top(answer, next(rows), next(ranked), next(seen), dataset)
         for answer in answers
     ]
 
     out = stdout_console()
-    err = stderr_console()
     if json_output:
         out.print(dumps(_as_json(name, answers, labels)), markup=False)
     elif any(answer.error is None for answer in answers):
         out.print(_table(name, answers, labels, top))
+        for answer in answers:
+            if answer.confidence is not None and answer.confidence.unsure:
+                out.print(
+                    f"unsure: {answer.image} may not be a digit of {dataset} "
+                    f"({answer.confidence.reason})",
+                    markup=False,
+                )
     for answer in answers:
         if answer.error is not None:
             err.print(f"[bold red]error:[/] {escape(_error_line(answer))}")
@@ -199,9 +224,21 @@ def _classify(classifier: Any, digits: list[NDArray[np.uint8]]) -> NDArray[np.fl
     return np.concatenate(parts)
 
 
-def _with_top(answer: _Answer, row: NDArray[np.float64], order: NDArray[np.intp]) -> _Answer:
+def _with_top(
+    answer: _Answer,
+    row: NDArray[np.float64],
+    order: NDArray[np.intp],
+    digit: NDArray[np.uint8],
+    dataset: str,
+) -> _Answer:
     top = tuple((int(d), float(row[d])) for d in order)
-    return _Answer(answer.image, top=top, saved=answer.saved, probabilities=tuple(map(float, row)))
+    return _Answer(
+        answer.image,
+        top=top,
+        saved=answer.saved,
+        probabilities=tuple(map(float, row)),
+        confidence=judge(digit, row, dataset),
+    )
 
 
 def _make_directory(directory: Path) -> None:
@@ -244,6 +281,8 @@ def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict
             "probabilities": None,
             "top": [],
             "saved_input": None if answer.saved is None else str(answer.saved.absolute()),
+            "unsure": None,
+            "unsure_reason": None,
             "error": None,
         }
         if answer.error is not None:
@@ -257,6 +296,8 @@ def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict
                 probabilities=list(answer.probabilities),
                 top=[{"digit": d, "label": labels[d], "probability": p} for d, p in answer.top],
             )
+            if answer.confidence is not None:
+                row.update(unsure=answer.confidence.unsure, unsure_reason=answer.confidence.reason)
         results.append(row)
     return envelope("prediction", model=name, results=results)
 

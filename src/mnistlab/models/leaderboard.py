@@ -6,12 +6,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mnistlab.models.registry import get_model_spec
-from mnistlab.models.store import ModelRecord, ModelStore
+from mnistlab.models.store import Choice, ModelRecord, ModelStatus, ModelStore
 
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    """One trained model on the leaderboard (metrics are ``None`` before evaluation)."""
+    """One trained model on the leaderboard (metrics are ``None`` before evaluation).
+
+    ``state`` is the file's (:data:`~mnistlab.models.store.TRAINED`, ``FILE_MISSING``,
+    ``DAMAGED``); only usable models are ranked.
+    """
 
     rank: int | None
     name: str
@@ -23,13 +27,15 @@ class LeaderboardRow:
     predict_ms_single: float | None
     n_train: int
     created: str
+    state: str
 
     def as_dict(self) -> dict[str, Any]:
         """Return the row as JSON-ready values."""
         return asdict(self)
 
 
-def _row(record: ModelRecord, rank: int | None) -> LeaderboardRow:
+def _row(status: ModelStatus, rank: int | None) -> LeaderboardRow:
+    record: ModelRecord = status.record
     metrics = record.metrics
     return LeaderboardRow(
         rank=rank,
@@ -42,47 +48,61 @@ def _row(record: ModelRecord, rank: int | None) -> LeaderboardRow:
         predict_ms_single=metrics.get("predict_ms_single"),
         n_train=record.n_train,
         created=record.created,
+        state=status.state,
     )
 
 
 def leaderboard(store: ModelStore) -> list[LeaderboardRow]:
-    """Rank the trained models by test accuracy; models not yet evaluated come last, unranked.
+    """Rank the usable models by test accuracy; the others come last, unranked.
+
+    After the ranked models come the usable ones not yet evaluated, then those
+    whose file is missing or damaged.
 
     Example
     -------
     >>> [row.name for row in leaderboard(ModelStore(settings.models_dir))]  # doctest: +SKIP
     ['ensemble', 'cnn', 'svc-rbf', 'knn-deskew', 'knn-shift', 'knn-tuned']
     """
-    records = store.records()
+    statuses = store.statuses()
+    usable = [s for s in statuses if s.usable]
     evaluated = sorted(
-        (r for r in records if r.test_accuracy is not None),
-        key=lambda r: (-(r.test_accuracy or 0.0), r.train_seconds),
+        (s for s in usable if s.record.test_accuracy is not None),
+        key=lambda s: (-(s.record.test_accuracy or 0.0), s.record.train_seconds),
     )
-    pending = [r for r in records if r.test_accuracy is None]
-    return [_row(r, rank) for rank, r in enumerate(evaluated, start=1)] + [
-        _row(r, None) for r in pending
+    pending = [s for s in usable if s.record.test_accuracy is None]
+    broken = [s for s in statuses if not s.usable]
+    return [_row(s, rank) for rank, s in enumerate(evaluated, start=1)] + [
+        _row(s, None) for s in pending + broken
     ]
 
 
 def best_within(store: ModelStore, max_single_ms: float) -> str:
-    """Return the most accurate model that classifies one image within ``max_single_ms``.
+    """Return the name :func:`choose_within` chooses."""
+    return choose_within(store, max_single_ms).name
+
+
+def choose_within(store: ModelStore, max_single_ms: float) -> Choice:
+    """Choose the most accurate usable model that classifies one image within ``max_single_ms``.
 
     For serving people who draw: the page asks again after every stroke, so a
     model slower than that makes everybody wait. Models not yet evaluated have
-    no time and do not count; when none qualifies, the store's default (the
-    most accurate, else the newest) is returned.
+    no time and do not count; when none qualifies, the store's choice (the
+    most accurate usable model, else the newest) is returned. Models whose file
+    is missing or damaged are never chosen; they are listed in ``skipped``.
 
     Raises
     ------
     ModelNotTrainedError
-        If no model is trained.
+        If no model is usable.
 
     Example
     -------
-    >>> best_within(ModelStore(settings.models_dir), 2.0)     # doctest: +SKIP
+    >>> choose_within(ModelStore(settings.models_dir), 2.0).name     # doctest: +SKIP
     'cnn'
     """
+    choice = store.choose()
     for row in leaderboard(store):
-        if row.predict_ms_single is not None and row.predict_ms_single <= max_single_ms:
-            return row.name
-    return store.default_name()
+        fast = row.predict_ms_single is not None and row.predict_ms_single <= max_single_ms
+        if fast and row.rank is not None:  # ranked: usable and evaluated
+            return Choice(name=row.name, skipped=choice.skipped)
+    return choice

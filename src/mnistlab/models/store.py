@@ -20,7 +20,6 @@ loaders themselves never execute code (skops with an allow-list,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ import filelock
 from mnistlab.errors import ModelFileError, ModelNotTrainedError
 from mnistlab.files import atomic_write, replace_file, temporary_file_beside
 from mnistlab.models.base import DigitClassifier
+from mnistlab.models.filecheck import cached_sha256, file_sha256
 from mnistlab.models.registry import MODEL_NAMES, get_model_spec
 from mnistlab.versions import incompatible_versions
 
@@ -42,6 +42,13 @@ RECORD_FORMAT = 1
 #: Seconds a save waits for another save of the same model (a few milliseconds each).
 LOCK_TIMEOUT = 600.0
 SUGGESTED_FIRST_MODEL = "knn-deskew"
+
+#: The states of a model that has a record: its file is there and matches the
+#: record's SHA-256; the file is gone (or cannot be read); the file's SHA-256
+#: differs from the record's.
+TRAINED, FILE_MISSING, DAMAGED = "trained", "file missing", "damaged"
+#: The state of a model without a record (``mnistlab models`` lists every model).
+NOT_TRAINED = "not trained"
 
 
 @dataclass(frozen=True)
@@ -171,13 +178,42 @@ class TrainedModel:
         return self.record.name
 
 
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class ModelStatus:
+    """A model's record and the state of its file (:data:`TRAINED`, :data:`FILE_MISSING`,
+    :data:`DAMAGED`)."""
+
+    record: ModelRecord
+    state: str
+
+    @property
+    def name(self) -> str:
+        """The registry name of the model."""
+        return self.record.name
+
+    @property
+    def usable(self) -> bool:
+        """Whether the file is there and is the one the record pins."""
+        return self.state == TRAINED
+
+    @property
+    def problem(self) -> str:
+        """What is wrong and the way out, in a few words (empty when usable)."""
+        if self.usable:
+            return ""
+        what = {
+            FILE_MISSING: f"its model file {self.record.file} is missing",
+            DAMAGED: f"its model file {self.record.file} does not match the SHA-256 in its record",
+        }[self.state]
+        return f"{self.state}: {what}; train it again with: mnistlab train {self.name}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The model used when none is named, and the models passed over as unusable."""
+
+    name: str
+    skipped: tuple[ModelStatus, ...] = ()
 
 
 class ModelStore:
@@ -292,24 +328,65 @@ class ModelStore:
                 logger.warning("skipping a damaged model record: %s", exc)
         return found
 
-    def default_name(self) -> str:
-        """Return the model to use when none is named: the most accurate, else the newest.
+    def statuses(self) -> list[ModelStatus]:
+        """Return every record with its file's state, in registry order.
+
+        The state comes from the files, not the records: a file's SHA-256 is
+        compared with the one its record pins (hashed again only when the file's
+        size or modification time changed, see :mod:`mnistlab.models.filecheck`).
+        """
+        records = self.records()
+        hashes = cached_sha256(self.directory, [r.file for r in records])
+        statuses = []
+        for record in records:
+            actual = hashes[record.file]
+            state = FILE_MISSING if actual is None else TRAINED
+            if actual is not None and actual != record.sha256:
+                state = DAMAGED
+            statuses.append(ModelStatus(record=record, state=state))
+        return statuses
+
+    def choose(self) -> Choice:
+        """Return the model to use when none is named, among usable models only.
+
+        The most accurate usable model, else the newest; models whose file is
+        missing or damaged are passed over and listed in ``skipped``.
 
         Raises
         ------
         ModelNotTrainedError
-            If no model is trained.
+            If no model is usable.
         """
-        records = self.records()
-        if not records:
+        statuses = self.statuses()
+        skipped = tuple(s for s in statuses if not s.usable)
+        usable = [s.record for s in statuses if s.usable]
+        if not skipped and not usable:
             raise ModelNotTrainedError(
                 f"no trained model in {self.directory}; train one with: "
                 f"mnistlab train {SUGGESTED_FIRST_MODEL}"
             )
-        evaluated = [r for r in records if r.test_accuracy is not None]
+        if not usable:
+            broken = "".join(f"; {s.name} is {s.state}" for s in skipped)
+            raise ModelNotTrainedError(
+                f"no usable trained model in {self.directory}{broken}; train one again with: "
+                f"mnistlab train {skipped[0].name}"
+            )
+        evaluated = [r for r in usable if r.test_accuracy is not None]
         if evaluated:
-            return max(evaluated, key=lambda r: (r.test_accuracy, r.created)).name
-        return max(records, key=lambda r: r.created).name
+            best = max(evaluated, key=lambda r: (r.test_accuracy, r.created))
+        else:
+            best = max(usable, key=lambda r: r.created)
+        return Choice(name=best.name, skipped=skipped)
+
+    def default_name(self) -> str:
+        """Return the model to use when none is named (see :meth:`choose`).
+
+        Raises
+        ------
+        ModelNotTrainedError
+            If no model is usable.
+        """
+        return self.choose().name
 
     def load(self, name: str) -> TrainedModel:
         """Load a trained model after checking its record, versions and checksum.
@@ -338,13 +415,14 @@ class ModelStore:
         path = self.directory / record.file
         if not path.is_file():
             raise ModelFileError(
-                f"the model file {path} is missing; train it again with: mnistlab train {name}"
+                f"model {name!r}: {FILE_MISSING} ({path} is missing); "
+                f"train it again with: mnistlab train {name}"
             )
         actual = file_sha256(path)
         if actual != record.sha256:
             raise ModelFileError(
-                f"{path} does not match its record (SHA-256 {actual[:12]}…, recorded "
-                f"{record.sha256[:12]}…): it was changed or damaged; "
+                f"model {name!r}: {DAMAGED} ({path} does not match its record: SHA-256 "
+                f"{actual[:12]}…, recorded {record.sha256[:12]}…); "
                 f"train it again with: mnistlab train {name}"
             )
         classifier = spec.family_module().load(path, record.settings)

@@ -25,7 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mnistlab import __version__
 from mnistlab.models.base import N_PIXELS
-from mnistlab.models.store import ModelRecord, ModelStore, TrainedModel
+from mnistlab.models.confidence import judge
+from mnistlab.models.store import TRAINED, ModelRecord, ModelStore, TrainedModel
 from mnistlab.preprocess import DEFAULT_MAX_PIXELS, preprocess
 from mnistlab.web.batching import BatchingPredictor
 from mnistlab.web.docs import render_docs
@@ -97,6 +98,11 @@ class Prediction(BaseModel):
     input: list[list[int]] = Field(
         description="The 28×28 image the model saw, rows of 0–255, ink bright on dark."
     )
+    unsure: bool = Field(
+        description="The image may not be a digit of the model's data set: a top probability "
+        "below 50%, or ink unlike the data set's (`mnistlab.models.confidence`)."
+    )
+    unsure_reason: str | None = Field(description="Why it is unsure; null when sure.")
 
 
 class ModelInfo(BaseModel):
@@ -108,6 +114,9 @@ class ModelInfo(BaseModel):
     n_train: int = Field(description="How many training images it saw.")
     test_accuracy: float | None = Field(
         description="Accuracy on the 10,000 test images; null before `mnistlab evaluate`."
+    )
+    state: str = Field(
+        description="`trained` (its file matches its record), `file missing` or `damaged`."
     )
 
 
@@ -126,13 +135,14 @@ class Health(BaseModel):
     version: str = Field(description="The mnistlab version.")
 
 
-def _model_info(record: ModelRecord) -> ModelInfo:
+def _model_info(record: ModelRecord, state: str = TRAINED) -> ModelInfo:
     return ModelInfo(
         name=record.name,
         family=record.family,
         created=record.created,
         n_train=record.n_train,
         test_accuracy=record.test_accuracy,
+        state=state,
     )
 
 
@@ -171,11 +181,14 @@ class _Predictor:
         with self._decoding:
             digit = preprocess(data, max_pixels=self.max_pixels)
         p = self._batcher.predict(np.ascontiguousarray(digit, dtype=np.uint8).reshape(N_PIXELS))
+        confidence = judge(digit, p, self.model.record.dataset)
         return Prediction(
             digit=int(np.argmax(p)),
             probabilities=[float(v) for v in p],
             model=self.model.name,
             input=digit.tolist(),
+            unsure=confidence.unsure,
+            unsure_reason=confidence.reason,
         )
 
 
@@ -284,11 +297,12 @@ def create_app(
     @app.get("/api/models", response_model=ModelsResponse, summary="The models")
     async def models() -> ModelsResponse:
         """The model that answers predictions, and every trained model in its store."""
-        available = [model.record] if store is None else await run_in_threadpool(store.records)
-        return ModelsResponse(
-            serving=_model_info(model.record),
-            available=[_model_info(r) for r in available],
-        )
+        if store is None:
+            available = [_model_info(model.record)]
+        else:
+            statuses = await run_in_threadpool(store.statuses)
+            available = [_model_info(s.record, s.state) for s in statuses]
+        return ModelsResponse(serving=_model_info(model.record), available=available)
 
     @app.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Health:

@@ -36,9 +36,17 @@ from mnistlab.web.processes import (
 from mnistlab.web.sockets import listen, url
 
 if TYPE_CHECKING:
-    from mnistlab.models.store import ModelStore
+    from mnistlab.models.store import Choice, ModelStore
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "LIVE_MAX_MS", "ServerStart", "live_model", "serve"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "LIVE_MAX_MS",
+    "ServerStart",
+    "live_choice",
+    "live_model",
+    "serve",
+]
 
 #: This machine only: the app has no authentication.
 DEFAULT_HOST = "127.0.0.1"
@@ -64,18 +72,28 @@ class ServerStart:
         The page's address, e.g. ``http://127.0.0.1:8000/``.
     processes : int
         How many processes serve (1 where worker processes are not usable).
+    skipped : tuple of str
+        One line for each model passed over because its file is missing or
+        damaged (only when no model was named).
     """
 
     model: str
     url: str
     processes: int
+    skipped: tuple[str, ...] = ()
 
-    def __str__(self) -> str:
+    @property
+    def line(self) -> str:
+        """The line ``Serving model ... on URL with N processes (...)``."""
         processes = "1 process" if self.processes == 1 else f"{self.processes} processes"
         return (
             f"Serving model {self.model} on {self.url} with {processes} "
             "(API docs at /docs; Ctrl-C to stop)"
         )
+
+    def __str__(self) -> str:
+        """The models skipped, one line each, then :attr:`line`."""
+        return "\n".join([*self.skipped, self.line])
 
 
 def live_model(store: ModelStore) -> str:
@@ -86,9 +104,14 @@ def live_model(store: ModelStore) -> str:
     ModelNotTrainedError
         If no model is trained (the message says how to train one).
     """
-    from mnistlab.models.leaderboard import best_within
+    return live_choice(store).name
 
-    return best_within(store, LIVE_MAX_MS)
+
+def live_choice(store: ModelStore) -> Choice:
+    """Like :func:`live_model`, with the models passed over as unusable."""
+    from mnistlab.models.leaderboard import choose_within
+
+    return choose_within(store, LIVE_MAX_MS)
 
 
 def serve(
@@ -124,7 +147,8 @@ def serve(
     on_start : callable, optional
         Told what is served where, once the socket listens and before the first
         request (``print`` shows the line ``Serving model ...``); by default
-        that line is logged at INFO on the ``mnistlab`` logger.
+        that line is logged at INFO on the ``mnistlab`` logger, and each model
+        skipped (file missing or damaged) at WARNING.
 
     Raises
     ------
@@ -147,14 +171,23 @@ def serve(
 
     settings = Settings.resolve(models_dir=models_dir)
     store = ModelStore(settings.models_dir)
-    name = model if model is not None else live_model(store)
+    skipped: tuple[str, ...] = ()
+    if model is not None:
+        name = model
+    else:
+        choice = live_choice(store)
+        name = choice.name
+        skipped = tuple(f"skipped model {s.name}: {s.problem}" for s in choice.skipped)
     trained = store.load(name)  # a model that cannot load stops here, before anything listens
     with listen(host, port) as sock:
         cap_malloc_arenas()  # before the server's threads and worker processes start
         processes = server_processes(workers)
-        start = ServerStart(model=name, url=url(host, sock.getsockname()[1]), processes=processes)
+        address = url(host, sock.getsockname()[1])
+        start = ServerStart(model=name, url=address, processes=processes, skipped=skipped)
         if on_start is None:
-            logger.info("%s", start)
+            for line in skipped:
+                logger.warning("%s", line)
+            logger.info("%s", start.line)
         else:
             on_start(start)
         if processes == 1:

@@ -24,6 +24,7 @@
   const digitOut = document.getElementById("digit");
   const confidence = document.getElementById("confidence");
   const statusLine = document.getElementById("status");
+  const unsureNote = document.getElementById("unsure");
   const bars = Array.from(document.querySelectorAll("#bars .bar"));
   const seen = document.getElementById("seen");
   const seenCtx = seen.getContext("2d", { willReadFrequently: true });
@@ -238,12 +239,19 @@
     digitOut.dataset.digit = String(answer.digit);
     confidence.textContent = `${(100 * p[answer.digit]).toFixed(1)}% sure`;
     statusLine.textContent = `The model ${answer.model} reads a ${answer.digit}.`;
+    // The server says when the image may not be a digit of the model's data set.
+    unsureNote.textContent = answer.unsure
+      ? `Unsure: this may not be a digit like those the model learned (${answer.unsure_reason}).`
+      : "";
+    unsureNote.hidden = !answer.unsure;
     setBars(p, answer.digit);
     showSeen(answer.input);
     finish("ready");
   }
 
   function reset() {
+    unsureNote.textContent = "";
+    unsureNote.hidden = true;
     digitOut.textContent = "–";
     digitOut.dataset.digit = "";
     confidence.textContent = "";
