@@ -33,7 +33,7 @@ from mnistlab.report.formats import format_percent, format_seconds
 from mnistlab.report.page import FigureEmbed, StepSection, template_environment
 from mnistlab.report.prose import ProseContext
 from mnistlab.report.sections import step_section
-from mnistlab.report.summary import dataset_title
+from mnistlab.report.summary import dataset_title, prose_sizes, subset_banner
 from mnistlab.study.data import StudyData
 from mnistlab.study.results import StepResult, StudyResults
 from mnistlab.study.settings import StudySettings
@@ -129,6 +129,7 @@ def _section(
     class_names: list[str],
     data_name: str,
     book: BookComparison | None,
+    study: StudyResults | None,
 ) -> tuple[StepSection, str]:
     needs_data = result.spec.name in IMAGE_STEPS and data is None
     figures = [] if needs_data else [_embed(spec) for spec in _figure_specs(result, data)]
@@ -138,6 +139,7 @@ def _section(
         positive_class=settings.positive_class,
         class_pair=settings.class_pair,
         target_precision=settings.target_precision,
+        **({} if study is None else prose_sizes(study)),
     )
     section = step_section(
         result,
@@ -146,6 +148,7 @@ def _section(
         positive_class=settings.positive_class,
         book_rows=() if book is None else book.for_step(result.spec.name),
         figures=figures,
+        banner="" if study is None else subset_banner(study),
     )
     return section, _NEEDS_DATA if needs_data else ""
 
@@ -186,6 +189,7 @@ def step_html(
         class_names=_class_names(data_name, data),
         data_name=data_name,
         book=book,
+        study=study,
     )
     return _render(None, [section])
 
@@ -213,6 +217,8 @@ def _summary(
             "images and the book's numbers beside ours."
         ]
     )
+    banner = subset_banner(results)
+    lines = [banner, *lines] if banner else lines
     return _Summary(title=f"{title} classification study", rows=rows, lines=lines)
 
 
@@ -245,6 +251,7 @@ def study_html(results: StudyResults, *, data: StudyData | None = None) -> str:
             class_names=class_names,
             data_name=results.data_name,
             book=book,
+            study=results,
         )
         for result in ordered
     ]

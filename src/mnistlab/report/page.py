@@ -81,6 +81,9 @@ class StepSection:
         Whether its computations came from the cache.
     chapter_step : bool
         Whether it is one of the chapter's steps (the headline counts those).
+    banner : str
+        A line shown at the top of the section (what the study ran on, when
+        that is not the whole data); empty: none.
     """
 
     number: int
@@ -92,6 +95,7 @@ class StepSection:
     seconds: float | None = 0.0
     cached: bool = False
     chapter_step: bool = True
+    banner: str = ""
 
     @property
     def anchor(self) -> str:
@@ -136,6 +140,8 @@ class Summary:
     book_summary: str = ""
     #: The legend of the marks beside the book's numbers; empty when nothing was compared.
     book_legend: str = ""
+    #: What the study ran on when it is a subset (the quick study); empty for the whole data.
+    subset_banner: str = ""
 
     @property
     def data_rows(self) -> list[tuple[str, str]]:

@@ -55,6 +55,9 @@ class ProseContext:
         The names of the two classes of the error-analysis grid.
     target_precision : float
         The precision the threshold of step 7 aims for (0–1).
+    svc_train_size, grid_train_size : int
+        The training images of the SVCs (step 10) and of the grid search
+        (step 14): the chapter's 2,000 and 10,000, fewer on a subset.
 
     Example
     -------
@@ -67,6 +70,8 @@ class ProseContext:
     positive: str
     pair: tuple[str, str]
     target_precision: float
+    svc_train_size: int = 2000
+    grid_train_size: int = 10_000
 
     @classmethod
     def from_names(
@@ -77,6 +82,8 @@ class ProseContext:
         positive_class: int = 5,
         class_pair: Sequence[int] = (3, 5),
         target_precision: float = 0.9,
+        svc_train_size: int = 2000,
+        grid_train_size: int = 10_000,
     ) -> ProseContext:
         """Build the context from class names and the study's settings."""
         return cls(
@@ -84,6 +91,8 @@ class ProseContext:
             positive=str(class_names[positive_class]),
             pair=(str(class_names[class_pair[0]]), str(class_names[class_pair[1]])),
             target_precision=float(target_precision),
+            svc_train_size=int(svc_train_size),
+            grid_train_size=int(grid_train_size),
         )
 
 
@@ -166,9 +175,9 @@ def _steps(c: ProseContext) -> dict[str, list[str]]:
         ],
         "multiclass": [
             "Back to all ten classes. A support vector classifier (`SVC`) is binary at heart; "
-            "scikit-learn trains one per pair of classes (45 of them) on the first 2,000 "
-            "images and lets them vote. Its decision scores, one per class, show how sure it "
-            "is: the class with the highest score wins.",
+            "scikit-learn trains one per pair of classes (45 of them) on the first "
+            f"{c.svc_train_size:,} images and lets them vote. Its decision scores, one per "
+            "class, show how sure it is: the class with the highest score wins.",
             "`OneVsRestClassifier` instead trains one classifier per class (ten). The linear "
             "SGD model handles ten classes natively; its 3-fold accuracy rises once the "
             "pixels are standardised (each pixel scaled to mean 0 and variance 1), because "
@@ -204,7 +213,8 @@ def _steps(c: ProseContext) -> dict[str, list[str]]:
             "A plain k-nearest-neighbours classifier sets the baseline.",
             "A grid search tries each combination of the number of neighbours and the "
             "weighting (uniform, or closer neighbours count more) with 5-fold "
-            "cross-validation on the first 10,000 training images; the best is refitted on "
+            f"cross-validation on the first {c.grid_train_size:,} training images; the best "
+            "is refitted on "
             "all of them and scored on the test set.",
         ],
     }

@@ -26,6 +26,7 @@ def step_section(
     positive_class: int,
     book_rows: tuple[NumberComparison, ...],
     figures: Sequence[FigureEmbed],
+    banner: str = "",
 ) -> StepSection:
     """The section of one step: what it means, its numbers, the book's, its figures.
 
@@ -42,6 +43,9 @@ def step_section(
         The numbers the book printed for the step, beside ours.
     figures : sequence of FigureEmbed
         The step's figures, as written beside the page.
+    banner : str, optional
+        A line at the top of the section: what a subset study ran on
+        (:func:`mnistlab.report.summary.subset_banner`).
 
     Example
     -------
@@ -65,6 +69,7 @@ def step_section(
         figures=figures,
         seconds=result.seconds,
         cached=result.cached,
+        banner=banner,
     )
 
 

@@ -9,12 +9,13 @@ from mnistlab.data.registry import get_dataset_spec
 from mnistlab.errors import UnknownDatasetError
 from mnistlab.report.formats import format_number
 from mnistlab.study.quantities import ClassLabel
+from mnistlab.study.results import subset_line
 
 if TYPE_CHECKING:
     from mnistlab.scheduling import Engine
     from mnistlab.study.results import StudyResults
 
-__all__ = ["dataset_title", "settings_rows", "where_it_ran"]
+__all__ = ["dataset_title", "prose_sizes", "settings_rows", "subset_banner", "where_it_ran"]
 
 
 def dataset_title(name: str) -> str:
@@ -29,6 +30,36 @@ def dataset_title(name: str) -> str:
         return get_dataset_spec(name).title
     except UnknownDatasetError:
         return name
+
+
+def subset_banner(results: StudyResults) -> str:
+    """The line that labels a subset study (the quick study) on the page; empty for the whole data.
+
+    Example
+    -------
+    >>> subset_banner(run_study(data, quick=True, steps=["look"]))  # doctest: +SKIP
+    'Quick study: 10,000 of 60,000 training and 2,000 of 10,000 test images (stratified, ...'
+    """
+    if results.subset is None:
+        return ""
+    return (
+        f"{subset_line(results.subset)}. Every number is scikit-learn's on this subset, "
+        "not the chapter's on all the images."
+    )
+
+
+def prose_sizes(results: StudyResults) -> dict[str, int]:
+    """The training images of the SVCs and of the grid search, for the prose of a subset study.
+
+    Empty for the whole data: the prose then names the chapter's sizes.
+
+    Example
+    -------
+    >>> prose_sizes(run_study(data, quick=True, steps=["look"]))  # doctest: +SKIP
+    {'svc_train_size': 333, 'grid_train_size': 1667}
+    """
+    subset = results.subset or {}
+    return {k: int(subset[k]) for k in ("svc_train_size", "grid_train_size") if k in subset}
 
 
 def where_it_ran(results: StudyResults, engine: Engine) -> str:

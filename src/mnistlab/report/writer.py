@@ -31,7 +31,13 @@ from mnistlab.report.page import FigureEmbed, StepSection, Summary, render_page
 from mnistlab.report.prose import ProseContext
 from mnistlab.report.results_json import figure_record, results_document, write_results_json
 from mnistlab.report.sections import ladder_section, step_section
-from mnistlab.report.summary import dataset_title, settings_rows, where_it_ran
+from mnistlab.report.summary import (
+    dataset_title,
+    prose_sizes,
+    settings_rows,
+    subset_banner,
+    where_it_ran,
+)
 from mnistlab.report.target import check_report_target
 
 if TYPE_CHECKING:
@@ -70,6 +76,9 @@ def _write_into(
 ) -> None:
     figures_dir = directory / "figures"
     figures_dir.mkdir()
+    # The models past the chapter are scored on the data set's own test images.
+    test_images = data.X_test
+    data = results.data_of(data)
     names = [str(c) for c in data.class_names]
     title = dataset_title(data.name)
     s = results.settings
@@ -79,7 +88,9 @@ def _write_into(
         positive_class=s.positive_class,
         class_pair=s.class_pair,
         target_precision=s.target_precision,
+        **prose_sizes(results),
     )
+    banner = subset_banner(results)
     book = book_comparison(results, data)
     sections: list[StepSection] = []
     figure_records: dict[str, list[dict[str, str]]] = {}
@@ -97,6 +108,7 @@ def _write_into(
             positive_class=s.positive_class,
             book_rows=book.for_step(name),
             figures=figures,
+            banner=banner,
         )
         sections.append(section)
     extra: dict[str, Any] = {}
@@ -104,7 +116,7 @@ def _write_into(
         extra["engine"] = where_it_ran(results, engine)
     if ladder is not None:
         progress("report: leaderboard", len(ordered), len(ordered))
-        gallery = draw_gallery(ladder, data.X_test)
+        gallery = draw_gallery(ladder, test_images)
         figures = _save_figures([] if gallery is None else [gallery], figures_dir, taken, "ladder")
         sections.append(ladder_section(ladder, figures))
         extra.update(ladder_json(ladder, [figure_record(f) for f in figures]))
@@ -137,6 +149,7 @@ def _write_into(
         settings=settings_rows(results, names, engine),
         book_summary=book.summary,
         book_legend=book_legend(book),
+        subset_banner=banner,
     )
     (directory / "index.html").write_text(render_page(summary, sections), encoding="utf-8")
 
@@ -159,7 +172,8 @@ def write_report(
         What :func:`mnistlab.study.run_study` returned.
     data : StudyData
         The data the study ran on (figures draw images from it; labels use its
-        ``class_names``).
+        ``class_names``), or, for a study run with ``quick=True`` or
+        ``n_train``/``n_test``, the whole data its subset was drawn from.
     out_dir : path-like
         The report directory. An existing report there is replaced only once
         the new one is complete.

@@ -12,13 +12,17 @@ from sklearn.svm import SVC
 from mnistlab.study.cache import CacheEntry
 from mnistlab.study.context import StudyContext
 
-#: Number of training images the chapter fits its SVCs on.
+#: Number of training images the chapter fits its SVCs on (scaled on a stratified subset).
 SVC_TRAIN_SIZE = 2000
 
 
 def svc(ctx: StudyContext, deps: dict[str, CacheEntry]) -> CacheEntry:
-    """SVC (one-versus-one) and one-versus-rest SVC on the first 2,000 images (step 10)."""
-    X, y = ctx.X_train[:SVC_TRAIN_SIZE], ctx.y_train[:SVC_TRAIN_SIZE]
+    """SVC (one-versus-one) and one-versus-rest SVC on the first 2,000 images (step 10).
+
+    On a stratified subset, on the first ``ctx.scaled_size(SVC_TRAIN_SIZE)`` images.
+    """
+    n = ctx.scaled_size(SVC_TRAIN_SIZE)
+    X, y = ctx.X_train[:n], ctx.y_train[:n]
     svm = SVC(random_state=42).fit(X, y)
     scores = svm.decision_function(ctx.some_digit)
     ovr = OneVsRestClassifier(SVC(random_state=42), n_jobs=ctx.n_jobs).fit(X, y)

@@ -37,6 +37,20 @@ class StudyContext:
     def n_jobs(self) -> int:
         return self.settings.effective_n_jobs
 
+    def scaled_size(self, size: int) -> int:
+        """A number of training images the chapter fixes for the whole data, for this data.
+
+        ``size`` itself, except on a stratified subset, which scales it in
+        proportion (:meth:`mnistlab.study.subset.Subset.scaled`).
+
+        Example
+        -------
+        >>> StudyContext(data.stratified(), StudySettings()).scaled_size(2000)  # doctest: +SKIP
+        333
+        """
+        subset = self.data.subset
+        return size if subset is None else subset.scaled(size)
+
     @cached_property
     def X_train(self) -> np.ndarray:
         return np.ascontiguousarray(self.data.X_train, dtype=np.float64)

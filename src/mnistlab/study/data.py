@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from mnistlab.errors import StudyError
+from mnistlab.errors import ConfigError, StudyError
+from mnistlab.study.subset import (
+    QUICK_N_TEST,
+    QUICK_N_TRAIN,
+    SUBSET_SEED,
+    Subset,
+    check_subset_sizes,
+    stratified_rows,
+)
 
 N_PIXELS = 784
 IMAGE_SHAPE = (28, 28)
@@ -29,11 +37,15 @@ class StudyData:
         Class labels 0–9.
     checksum : str
         The identity of the data; it keys the study's cache.
+    subset : Subset or None, default=None
+        The stratified subset these images are (:meth:`stratified`); ``None``
+        for a whole data set and for :meth:`head`.
 
     Example
     -------
     >>> data = StudyData.from_dataset(dataset)      # doctest: +SKIP
     >>> small = data.head(6000, 1000)               # doctest: +SKIP
+    >>> quick = data.stratified(10_000, 2_000)      # doctest: +SKIP
     """
 
     name: str
@@ -43,6 +55,7 @@ class StudyData:
     X_test: np.ndarray
     y_test: np.ndarray
     checksum: str
+    subset: Subset | None = None
 
     def __post_init__(self) -> None:
         for split in ("train", "test"):
@@ -95,4 +108,63 @@ class StudyData:
             X_test=self.X_test[:n_test],
             y_test=self.y_test[:n_test],
             checksum=f"{self.checksum}:head{n_train}x{n_test}",
+        )
+
+    def stratified(
+        self, n_train: int = QUICK_N_TRAIN, n_test: int = QUICK_N_TEST, *, seed: int = SUBSET_SEED
+    ) -> StudyData:
+        """Return a stratified, seeded subset: the quick study's images by default.
+
+        ``n_train`` training and ``n_test`` test images are drawn by
+        scikit-learn's ``train_test_split(..., stratify=y, random_state=seed)``,
+        so each class keeps its share, and kept in their original order. The
+        study scales the sizes the chapter fixes for the whole data (the SVCs'
+        2,000 images, the grid search's 10,000) to the subset
+        (:meth:`Subset.scaled`). The checksum gets a suffix, so the subset never
+        shares cache entries with the whole data or with :meth:`head`.
+
+        Parameters
+        ----------
+        n_train : int, default=10,000
+            Training images, at least 3,000.
+        n_test : int, default=2,000
+            Test images, at least 100.
+        seed : int, default=42
+
+        Returns
+        -------
+        StudyData
+            The subset; ``self`` when the sizes are the whole data's.
+
+        Raises
+        ------
+        ConfigError
+            For sizes out of range, or when this data is already a subset.
+
+        Example
+        -------
+        >>> quick = data.stratified()                    # doctest: +SKIP
+        >>> len(quick.y_train), quick.subset.scaled(2000)  # doctest: +SKIP
+        (10000, 333)
+        """
+        full_train, full_test = len(self.y_train), len(self.y_test)
+        check_subset_sizes(n_train, n_test, full_train, full_test)
+        if (n_train, n_test) == (full_train, full_test):
+            return self
+        if self.subset is not None:
+            raise ConfigError(
+                "this data is already a subset; draw the stratified subset from the whole data."
+            )
+        subset = Subset(int(n_train), int(n_test), int(seed), full_train, full_test)
+        train = stratified_rows(self.y_train, subset.n_train, subset.seed)
+        test = stratified_rows(self.y_test, subset.n_test, subset.seed)
+        return StudyData(
+            name=self.name,
+            class_names=self.class_names,
+            X_train=self.X_train[train],
+            y_train=self.y_train[train],
+            X_test=self.X_test[test],
+            y_test=self.y_test[test],
+            checksum=f"{self.checksum}:{subset.suffix}",
+            subset=subset,
         )

@@ -87,6 +87,39 @@ def find_step(step: str | int) -> StepSpec:
     raise ConfigError(f"unknown study step {step!r}; the steps are: {known}")
 
 
+def subset_line(subset: Mapping[str, Any]) -> str:
+    """A study's subset in one line: its kind, sizes, seed and the scaled sizes.
+
+    Example
+    -------
+    >>> line = subset_line({"kind": "quick", "n_train": 10000, "n_test": 2000, "seed": 42,
+    ...                     "full_n_train": 60000, "full_n_test": 10000,
+    ...                     "svc_train_size": 333, "grid_train_size": 1667})
+    >>> line.split("; ")[0]
+    'Quick study: 10,000 of 60,000 training and 2,000 of 10,000 test images (stratified, seed 42)'
+    >>> line.split("; ")[1]
+    'SVCs on 333 images, grid search on 1,667'
+    """
+    kind = "Quick study" if subset.get("kind") == "quick" else "Subset study"
+
+    def of(n: str) -> str:
+        full = subset.get(f"full_{n}")
+        return f"{int(subset[n]):,}" + ("" if full is None else f" of {int(full):,}")
+
+    line = (
+        f"{kind}: {of('n_train')} training and {of('n_test')} test images "
+        f"(stratified, seed {int(subset['seed'])})"
+    )
+    scaled = [
+        f"{what} {int(subset[key]):,}"
+        for key, what in (("svc_train_size", "SVCs on"), ("grid_train_size", "grid search on"))
+        if key in subset
+    ]
+    if scaled:
+        scaled[0] += " images"
+    return line + ("; " + ", ".join(scaled) if scaled else "")
+
+
 #: At most this many of a step's numbers in its ``repr()``.
 REPR_VALUES = 6
 
@@ -220,6 +253,13 @@ class StepResult:
 class StudyResults:
     """The whole study: one :class:`StepResult` per step run, in the chapter's order.
 
+    Attributes
+    ----------
+    subset : dict or None
+        For a study on a stratified subset (the quick study): its sizes, seed
+        and the scaled sizes of the SVCs and the grid search
+        (:meth:`mnistlab.study.subset.Subset.as_dict`); ``None`` otherwise.
+
     Example
     -------
     >>> results = run_study(data)                      # doctest: +SKIP
@@ -232,6 +272,7 @@ class StudyResults:
     steps: dict[str, StepResult]
     versions: dict[str, str]
     seconds: float
+    subset: dict[str, Any] | None = None
 
     def best_test_accuracy(self) -> float | None:
         """Return the highest accuracy on the test set that any step reports, or ``None``.
@@ -270,6 +311,26 @@ class StudyResults:
             ran = ", ".join(self.steps) or "none"
             raise ConfigError(f"step {spec.name!r} did not run; the steps that ran: {ran}")
         return self.steps[spec.name]
+
+    def data_of(self, data: StudyData) -> StudyData:
+        """The data the study ran on, given it or the whole data its subset was drawn from.
+
+        A study run with ``quick=True`` (or ``n_train``/``n_test``) ran on a
+        stratified subset of the data it was given: this draws the same subset
+        again. Any other data is returned as it is.
+
+        Example
+        -------
+        >>> quick = run_study(data, quick=True, steps=["look"])   # doctest: +SKIP
+        >>> len(quick.data_of(data).y_train)                      # doctest: +SKIP
+        10000
+        """
+        if self.subset is None or data.checksum == self.checksum or data.subset is not None:
+            return data
+        drawn = data.stratified(
+            int(self.subset["n_train"]), int(self.subset["n_test"]), seed=int(self.subset["seed"])
+        )
+        return drawn if drawn.checksum == self.checksum else data
 
     def with_data(self, data: StudyData) -> StudyResults:
         """Say which data the study ran on, so that its notebook view can use it; return self.
@@ -333,6 +394,13 @@ class StudyResults:
             f"{sizes[0]:,} training and {sizes[1]:,} test images, " if None not in sizes else ""
         )
         lines.append(f"  data: {images}checksum {self.checksum[:12]}…")
+        if self.subset is not None:
+            lines += textwrap.wrap(
+                f"{subset_line(self.subset)}: not the chapter's numbers, which use all images",
+                width=100,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
         lines += textwrap.wrap(
             "steps: " + ", ".join(f"{s.spec.number} {s.spec.name}" for s in steps),
             width=100,
@@ -359,8 +427,11 @@ class StudyResults:
         return study_html(self, data=_shown(self).data)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Return everything but the arrays as JSON-able values."""
-        return {
+        """Return everything but the arrays as JSON-able values.
+
+        ``"subset"`` is there only for a study on a stratified subset.
+        """
+        document = {
             "data_name": self.data_name,
             "checksum": self.checksum,
             "settings": self.settings.as_dict(),
@@ -377,3 +448,6 @@ class StudyResults:
                 for name, step in self.steps.items()
             },
         }
+        if self.subset is not None:
+            document["subset"] = dict(self.subset)
+        return document

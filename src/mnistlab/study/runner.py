@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
-from mnistlab.errors import StudyError
+from mnistlab.errors import ConfigError, StudyError
 from mnistlab.study import (
     compute_forest,
     compute_linear,
@@ -31,6 +32,7 @@ from mnistlab.study.results import (
     StudyResults,
 )
 from mnistlab.study.settings import StudySettings
+from mnistlab.study.subset import QUICK_N_TEST, QUICK_N_TRAIN, SUBSET_SEED
 
 ComputeFn = Callable[[StudyContext, Entries], CacheEntry]
 StepFn = Callable[[StudyContext, Entries], StepOutput]
@@ -45,23 +47,33 @@ class Computation:
 
     ``version`` is part of the cache key: bump it when the function's output
     changes, so stale entries of that one computation are not reused.
+    ``sizes`` names the numbers of training images the chapter fixes for the
+    whole data that the work uses, with their full-data values; a stratified
+    subset scales them (:meth:`StudyContext.scaled_size`).
     """
 
     function: ComputeFn
     depends_on: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     version: int = 1
+    sizes: tuple[tuple[str, int], ...] = ()
 
 
 COMPUTATIONS: dict[str, Computation] = {
     "binary_sgd": Computation(compute_linear.binary_sgd, settings=("positive_class",), version=2),
     "forest": Computation(compute_forest.forest, settings=("positive_class",)),
-    "svc": Computation(compute_svc.svc, version=2),
+    "svc": Computation(
+        compute_svc.svc, version=2, sizes=(("svc_train_size", compute_svc.SVC_TRAIN_SIZE),)
+    ),
     "multiclass_sgd": Computation(compute_linear.multiclass_sgd, version=2),
     # Version 2: rows tied at the k-th distance are searched as scikit-learn 1.9 does.
     "multilabel": Computation(compute_neighbors.multilabel, version=2),
     "denoising": Computation(compute_neighbors.denoising, version=2),
-    "grid_search": Computation(compute_neighbors.grid_search, version=2),
+    "grid_search": Computation(
+        compute_neighbors.grid_search,
+        version=2,
+        sizes=(("grid_train_size", compute_neighbors.GRID_TRAIN_SIZE),),
+    ),
     "knn_test": Computation(compute_neighbors.knn_test, depends_on=("grid_search",), version=2),
 }
 
@@ -94,6 +106,56 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def scaled_sizes(ctx: StudyContext) -> dict[str, int]:
+    """Every size the chapter fixes for the whole data, as this study's data uses it.
+
+    Example
+    -------
+    >>> scaled_sizes(StudyContext(data.stratified(), StudySettings()))  # doctest: +SKIP
+    {'svc_train_size': 333, 'grid_train_size': 1667}
+    """
+    return {
+        name: ctx.scaled_size(full) for comp in COMPUTATIONS.values() for name, full in comp.sizes
+    }
+
+
+def computation_key(
+    name: str,
+    ctx: StudyContext,
+    deps: Mapping[str, CacheEntry],
+    versions: Mapping[str, str],
+) -> str:
+    """The cache key of one computation of the study.
+
+    It holds the computation's name and versions, the data's checksum, the
+    settings the computation uses, the values of the computations it reads and
+    the library versions. The sizes the computation scales (``sizes`` of
+    :class:`Computation`) join the key only where they differ from the
+    full-data size, so a full study's keys stay what they always were, and an
+    entry computed with other sizes is never read in their place.
+
+    Example
+    -------
+    >>> computation_key("svc", ctx, {}, library_versions())  # doctest: +SKIP
+    '0023e141522c4496bc689cf02c3e91f2'
+    """
+    comp = COMPUTATIONS[name]
+    settings = ctx.settings.as_dict()
+    parts: dict[str, Any] = {
+        "computation": name,
+        "format": COMPUTATION_VERSION,
+        "version": comp.version,
+        "checksum": ctx.data.checksum,
+        "settings": {s: settings[s] for s in comp.settings},
+        "depends_on": {d: deps[d].values for d in comp.depends_on},
+        "versions": dict(versions),
+    }
+    sizes = {size: ctx.scaled_size(full) for size, full in comp.sizes}
+    if any(sizes[size] != full for size, full in comp.sizes):
+        parts["sizes"] = sizes
+    return cache_key(parts)
+
+
 class _Computer:
     """Runs computations once per study, through the cache when there is one."""
 
@@ -113,18 +175,7 @@ class _Computer:
             return self.done[name]
         comp = COMPUTATIONS[name]
         deps = {dep: self.get(dep)[0] for dep in comp.depends_on}
-        settings = self.ctx.settings.as_dict()
-        key = cache_key(
-            {
-                "computation": name,
-                "format": COMPUTATION_VERSION,
-                "version": comp.version,
-                "checksum": self.ctx.data.checksum,
-                "settings": {s: settings[s] for s in comp.settings},
-                "depends_on": {d: deps[d].values for d in comp.depends_on},
-                "versions": self.versions,
-            }
-        )
+        key = computation_key(name, self.ctx, deps, self.versions)
         entry = self.cache.load(key) if self.cache is not None and self.use_cache else None
         cached = entry is not None
         if entry is None:
@@ -135,6 +186,36 @@ class _Computer:
         return entry, cached
 
 
+def subset_to_run(
+    data: StudyData, *, quick: bool = False, n_train: int | None = None, n_test: int | None = None
+) -> StudyData:
+    """The data a study with these options runs on: ``data``, or a stratified subset of it.
+
+    Example
+    -------
+    >>> len(subset_to_run(data, quick=True).y_train)  # doctest: +SKIP
+    10000
+    """
+    if not quick and n_train is None and n_test is None:
+        return data
+    if not quick and (n_train is None or n_test is None):
+        raise ConfigError(
+            "give both n_train and n_test for a subset study, or quick=True "
+            f"({QUICK_N_TRAIN:,} training and {QUICK_N_TEST:,} test images)."
+        )
+    sizes = (
+        QUICK_N_TRAIN if n_train is None else n_train,
+        QUICK_N_TEST if n_test is None else n_test,
+    )
+    subset = data.subset
+    if subset is not None and (subset.n_train, subset.n_test, subset.seed) == (
+        *sizes,
+        SUBSET_SEED,
+    ):
+        return data  # already the subset asked for
+    return data.stratified(*sizes, seed=SUBSET_SEED)
+
+
 def run_study(
     data: StudyData,
     settings: StudySettings | None = None,
@@ -143,12 +224,17 @@ def run_study(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Callable[[StepSpec, str], None] | None = None,
+    quick: bool = False,
+    n_train: int | None = None,
+    n_test: int | None = None,
 ) -> StudyResults:
     """Run the steps of the study and return every number and curve.
 
     Parameters
     ----------
     data : StudyData
+        The whole data, or a subset of it (:meth:`StudyData.stratified`,
+        :meth:`StudyData.head`).
     settings : StudySettings, optional
         Defaults to ``StudySettings()``.
     steps : sequence of str, optional
@@ -161,6 +247,14 @@ def run_study(
     progress : callable, optional
         Called as ``progress(spec, "start")`` and ``progress(spec, "done")``
         around each step.
+    quick : bool, default=False
+        Run the quick study: every step on a stratified, seeded subset of
+        10,000 training and 2,000 test images (``data.stratified()``), with
+        the SVCs' and the grid search's images scaled alike (333 and 1,667).
+    n_train, n_test : int, optional
+        Run on a stratified subset of this many training and test images
+        instead (``data.stratified(n_train, n_test)``); give both, or either
+        with ``quick`` (the other is then the quick study's).
 
     Notes
     -----
@@ -177,15 +271,22 @@ def run_study(
     ------
     StudyError
         For an unknown step name.
+    ConfigError
+        For subset sizes out of range, or only one of ``n_train`` and
+        ``n_test`` without ``quick``.
 
     Example
     -------
     >>> results = run_study(data.head(6000, 1000), steps=["roc"])   # doctest: +SKIP
+    >>> quick = run_study(data, quick=True)                          # doctest: +SKIP
+    >>> quick.subset["svc_train_size"]                               # doctest: +SKIP
+    333
     >>> results.steps["roc"].values["roc_auc"]                      # doctest: +SKIP
     >>> with dask_engine("tcp://10.0.0.1:8786"):                     # doctest: +SKIP
     ...     same = run_study(data.head(6000, 1000), steps=["roc"])
     """
     settings = StudySettings() if settings is None else settings
+    data = subset_to_run(data, quick=quick, n_train=n_train, n_test=n_test)
     wanted = STEP_NAMES if steps is None else tuple(steps)
     unknown = [s for s in wanted if s not in STEP_NAMES]
     if unknown:
@@ -222,4 +323,5 @@ def run_study(
         steps=results,
         versions=versions,
         seconds=time.perf_counter() - started,
+        subset=None if data.subset is None else data.subset.as_dict(scaled_sizes(ctx)),
     ).with_data(data)
