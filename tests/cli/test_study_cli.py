@@ -53,6 +53,20 @@ def test_study_writes_the_report(settings: Settings, mnist: Dataset, tmp_path: P
     assert (out / "figures" / "some_digit.png").is_file()
 
 
+def test_a_subset_study_is_stratified_and_says_so(
+    settings: Settings, mnist: Dataset, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    args = ["study", "--steps", "look", "--n-train", "3000", "--n-test", "500",
+            "--out", str(out), *dirs(settings)]  # fmt: skip
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["subset"]["n_train"] == 3000 and doc["subset"]["n_test"] == 500
+    assert doc["subset"]["stratified"] is True and doc["subset"]["svc_train_size"] == 100
+    assert "Subset study" in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_options_reach_the_study(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "report"
     args = ["study", "--steps", "2", "--positive-class", "3", "--class-pair", "2,7",
@@ -80,6 +94,8 @@ def test_options_reach_the_study(settings: Settings, mnist: Dataset, tmp_path: P
         (["--positive-class", "12"], "positive_class must be a class label 0-9"),
         (["--target-precision", "1.5"], "target_precision must be in"),
         (["--limit", "10"], "--limit: expected two whole numbers"),
+        (["--n-train", "3000"], "--n-train and --n-test go together"),
+        (["--quick", "--limit", "10,10"], "--limit cannot be combined with --quick"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(

@@ -210,6 +210,33 @@ def study(
         bool,
         typer.Option("--open", help="Open the report in the default web browser when done."),
     ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="A quick study: every step on a stratified, seeded subset of 10,000 training "
+            "and 2,000 test images (SVC and grid-search sizes scaled alike), labelled as such.",
+        ),
+    ] = False,
+    n_train: Annotated[
+        int | None,
+        typer.Option(
+            "--n-train",
+            metavar="N",
+            help="A subset study on N training images (3,000 to 60,000, stratified); "
+            "with --n-test.",
+            show_default=False,
+        ),
+    ] = None,
+    n_test: Annotated[
+        int | None,
+        typer.Option(
+            "--n-test",
+            metavar="N",
+            help="... and N test images (100 to 10,000).",
+            show_default=False,
+        ),
+    ] = None,
     limit: Annotated[
         str | None,
         typer.Option(
@@ -233,6 +260,8 @@ def study(
       mnistlab study
 
       mnistlab study --steps 1,2,roc --out /tmp/report --open
+
+      mnistlab study --quick
 
       mnistlab study -d fashion-mnist --scheduler local
     """
@@ -260,6 +289,11 @@ def study(
     sizes = parse_pair(limit, "--limit")
     if sizes is not None and min(sizes) < 1:
         raise ConfigError(f"--limit: both sizes must be at least 1; got {limit!r}")
+    subset = quick or n_train is not None or n_test is not None
+    if subset and sizes is not None:
+        raise ConfigError("--limit cannot be combined with --quick, --n-train or --n-test")
+    if not quick and (n_train is None) != (n_test is None):
+        raise ConfigError("--n-train and --n-test go together (or add --quick for the other)")
     # StudySettings validates the values and raises ConfigError with the reason.
     study_settings = StudySettings(
         positive_class=positive_class,
@@ -274,6 +308,10 @@ def study(
     data = StudyData.from_dataset(ds)
     if sizes is not None:
         data = data.head(*sizes)
+    elif subset:
+        from mnistlab.study.subset import QUICK_N_TEST, QUICK_N_TRAIN
+
+        data = data.stratified(n_train or QUICK_N_TRAIN, n_test or QUICK_N_TEST)
     note(
         console,
         f"data: {ds.name} from {ds.source}, {len(data.y_train):,} training and "
@@ -305,10 +343,10 @@ def study(
                 progress=on_step,
             )
         bar.update(task, description="report", step_started=time.monotonic())
-        # A shortened test set (--limit) has no room for the models' test-set mistakes.
+        # A shortened test set (--limit, a subset) has no room for the models' test mistakes.
         ladder = (
             LadderReport.from_store(ModelStore(settings.models_dir), data_checksum=ds.checksum)
-            if sizes is None
+            if sizes is None and not subset
             else None
         )
         index = write_report(results, data, out, source=ds.source, ladder=ladder, engine=engine)
