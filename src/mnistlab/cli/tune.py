@@ -136,7 +136,7 @@ def tune(
       mnistlab tune knn-deskew -g n_neighbors=3,4 --n-subset 2000 --json
     """
     from mnistlab.models.tuning import check_tune_options, tune_model
-    from mnistlab.models.versions import current_versions, installed_version
+    from mnistlab.versions import current_versions, installed_version
 
     grid_values = parse_grid_options(grid or [])
     # Every option is checked before the data is loaded or a cluster started.
