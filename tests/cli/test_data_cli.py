@@ -120,3 +120,9 @@ def test_group_help() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "Get, verify, describe and draw" in result.output
+
+
+def test_info_has_no_source_to_fetch_from(capsys: pytest.CaptureFixture[str]) -> None:
+    # An info command reads what is there: it never fetches again into the cache.
+    assert run(["data", "info", "--source", "pypi"]) == EXIT_USER_ERROR
+    assert "No such option: --source" in capsys.readouterr().err

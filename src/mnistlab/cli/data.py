@@ -67,9 +67,11 @@ def info(
     ] = False,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
-    source: SourceOption = "auto",
 ) -> None:
     """Show shape, per-class counts, checksum status, source and cache path.
+
+    It reads the cache when it holds the data set and never rewrites it: to
+    fetch again from one source, use `mnistlab data fetch --source NAME`.
 
     Examples:
 
@@ -79,7 +81,7 @@ def info(
 
       mnistlab data info --json | jq .classes
     """
-    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
+    data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source="auto")
     console = stdout_console()
     if as_json:
         console.print(dumps(info_document(data)), markup=False)
