@@ -224,16 +224,21 @@ def test_a_signal_during_an_import_waits_for_its_end(
         "finished = True\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    stop = StopSignals.install()
+    # Ctrl-C as a terminal delivers it: a run started in the background ignores SIGINT.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with pytest.raises(raised):
-            __import__(name)
-            time.sleep(5)  # the signal comes back within milliseconds; never reached
-        assert sys.modules[name].finished
+        stop = StopSignals.install()
+        try:
+            with pytest.raises(raised):
+                __import__(name)
+                time.sleep(5)  # the signal comes back within milliseconds; never reached
+            assert sys.modules[name].finished
+        finally:
+            stop.uninstall()
+            sys.modules.pop(name, None)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
-        stop.uninstall()
-        sys.modules.pop(name, None)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
