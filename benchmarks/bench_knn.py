@@ -69,15 +69,15 @@ def time_side(
 
 def load_mnist(data_dir: Path | None, n_train: int, n_test: int) -> tuple[np.ndarray, ...]:
     """The first n_train training and n_test test images (float64) and labels."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
     from mnistlab.data import load
 
     if data_dir is None:
         data = load("mnist")
     else:
         cache_dir = Path(tempfile.mkdtemp(prefix="mnistlab-bench-knn-"))
-        settings = Settings.resolve(data_dir=data_dir, cache_dir=cache_dir)
-        data = load("mnist", settings=settings, source="local")
+        locations = Locations.resolve(data_dir=data_dir, cache_dir=cache_dir)
+        data = load("mnist", locations=locations, source="local")
     return (
         data.X_train[:n_train].astype(np.float64),
         data.y_train[:n_train],

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import load
 from mnistlab.study import STEPS, StudyData, StudySettings, run_study
 from mnistlab.study.subset import QUICK_N_TEST, QUICK_N_TRAIN
@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-test", type=int, default=QUICK_N_TEST)
     args = parser.parse_args(argv)
 
-    data = StudyData.from_dataset(load("mnist", settings=Settings.resolve(data_dir=args.data_dir)))
+    data = StudyData.from_dataset(
+        load("mnist", locations=Locations.resolve(data_dir=args.data_dir))
+    )
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"load average before: {os.getloadavg()[0]:.2f}"

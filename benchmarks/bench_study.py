@@ -271,12 +271,12 @@ def idx_files_from_chain(directory: Path) -> Path:
 
 def study_values(data_dir: Path, cache_dir: Path, n_train: int, n_test: int) -> dict[str, Any]:
     """Read the study's numbers and arrays back from the cache of the timed run."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
     from mnistlab.data import load
     from mnistlab.study import StudyData, run_study
 
-    settings = Settings.resolve(data_dir=data_dir, cache_dir=cache_dir)
-    data = StudyData.from_dataset(load("mnist", settings=settings, source="local"))
+    locations = Locations.resolve(data_dir=data_dir, cache_dir=cache_dir)
+    data = StudyData.from_dataset(load("mnist", locations=locations, source="local"))
     if (n_train, n_test) != (data.X_train.shape[0], data.X_test.shape[0]):
         data = data.head(n_train, n_test)
     results = run_study(data, cache_dir=cache_dir)

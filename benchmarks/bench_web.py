@@ -88,10 +88,10 @@ HEADER = (
 
 def canvas_pngs(data_dir: Path | None, count: int, side: int) -> tuple[list[bytes], list[int]]:
     """Return ``count`` test digits as ``side``×``side`` dark-on-white PNGs, and their labels."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
     from mnistlab.data import load
 
-    data = load("mnist", settings=Settings.resolve(data_dir=data_dir))
+    data = load("mnist", locations=Locations.resolve(data_dir=data_dir))
     bodies = []
     for pixels in data.X_test[:count]:
         image = 255 - np.kron(pixels.reshape(28, 28), np.ones((10, 10), dtype=np.uint8))
@@ -300,7 +300,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 def main() -> int:
     """Parse options, run the load against each server, print the table."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=DATA_DIR_HELP)
@@ -321,7 +321,7 @@ def main() -> int:
     parser.add_argument("--serve-plain", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.models_dir = Settings.resolve(models_dir=args.models_dir).models_dir
+    args.models_dir = Locations.resolve(models_dir=args.models_dir).models_dir
     if args.serve_plain:
         serve_plain(args.models_dir, args.model, args.port)
         return 0

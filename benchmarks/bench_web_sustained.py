@@ -157,12 +157,12 @@ def mnistlab_commit() -> str:
 
 def train_default_model(data_dir: Path | None, models_dir: Path) -> None:
     """Train ``knn-tuned`` on all 60,000 training images into ``models_dir``."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
     from mnistlab.data import load
     from mnistlab.models.store import ModelStore
     from mnistlab.models.training import train_model
 
-    data = load("mnist", settings=Settings.resolve(data_dir=data_dir))
+    data = load("mnist", locations=Locations.resolve(data_dir=data_dir))
     train_model(TRAINED_MODEL, data, store=ModelStore(models_dir))
 
 

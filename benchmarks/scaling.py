@@ -260,14 +260,14 @@ def measure(work: str, n: int, arrays: Path, *, timeout: float) -> Measurement:
 
 def write_arrays(data_dir: Path | None, directory: Path) -> None:
     """Save the verified MNIST arrays for the children to memory-map."""
-    from mnistlab.config import Settings
+    from mnistlab.config import Locations
     from mnistlab.data import load
 
     if data_dir is None:
         data = load("mnist")
     else:
-        settings = Settings.resolve(data_dir=data_dir, cache_dir=directory / "cache")
-        data = load("mnist", settings=settings, source="local")
+        locations = Locations.resolve(data_dir=data_dir, cache_dir=directory / "cache")
+        data = load("mnist", locations=locations, source="local")
     for name in ("X_train", "y_train", "X_test"):
         np.save(directory / f"{name}.npy", getattr(data, name))
 

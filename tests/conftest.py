@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: settings and the real MNIST.
+"""Fixtures shared by every test: locations and the real MNIST.
 
 The real data comes from ``MNISTLAB_DATA_DIR`` when it is set (CI points it at
 ``../shared/data/mnist``); otherwise from the tool's own automatic chain, once,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Locations
 from mnistlab.data import Dataset, load
 from mnistlab.data.registry import IDX_FILES
 from mnistlab.models.openmp import prefer_passive_openmp
@@ -67,8 +67,8 @@ def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture(scope="session")
-def settings(private_models_dir: Path, session_cache_dir: Path) -> Settings:
-    """Settings with the session's cache (``MNISTLAB_CACHE_DIR`` or a session-private one)."""
+def locations(private_models_dir: Path, session_cache_dir: Path) -> Locations:
+    """Locations with the session's cache (``MNISTLAB_CACHE_DIR`` or a session-private one)."""
     data_dir = os.environ.get(DATA_DIR_ENV) or None
     if os.environ.get("CI") == "true" and (data_dir is None or not _has_idx_files(Path(data_dir))):
         pytest.fail(
@@ -76,32 +76,32 @@ def settings(private_models_dir: Path, session_cache_dir: Path) -> Settings:
             f"files (got {data_dir!r})",
             pytrace=False,
         )
-    return Settings.resolve(data_dir=data_dir, cache_dir=session_cache_dir)
+    return Locations.resolve(data_dir=data_dir, cache_dir=session_cache_dir)
 
 
 @pytest.fixture(scope="session")
-def mnist(settings: Settings) -> Dataset:
+def mnist(locations: Locations) -> Dataset:
     """The real, verified MNIST."""
-    return load("mnist", settings=settings)
+    return load("mnist", locations=locations)
 
 
 @pytest.fixture(scope="session")
-def mnist_dir(settings: Settings) -> Path:
+def mnist_dir(locations: Locations) -> Path:
     """A directory of the four real MNIST IDX files.
 
     It is ``MNISTLAB_DATA_DIR`` when set; otherwise the files are written from
     the verified arrays, which are byte-identical to the published ones.
     """
-    if settings.data_dir is not None and _has_idx_files(settings.data_dir):
-        return settings.data_dir
+    if locations.data_dir is not None and _has_idx_files(locations.data_dir):
+        return locations.data_dir
     import gzip
 
     from mnistlab.data import get_dataset_spec, idx_bytes
     from mnistlab.data.verify import split_arrays
 
-    data = load("mnist", settings=settings)
+    data = load("mnist", locations=locations)
     parts = split_arrays(get_dataset_spec("mnist"), data.images, data.labels)
-    directory = settings.cache_dir / "test-idx-files"
+    directory = locations.cache_dir / "test-idx-files"
     directory.mkdir(parents=True, exist_ok=True)
     for f in IDX_FILES:
         (directory / f.gz_name).write_bytes(gzip.compress(idx_bytes(parts[f.key]), 1))

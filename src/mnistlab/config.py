@@ -1,4 +1,6 @@
-"""One settings object, built once at the entry point and passed down.
+"""Where mnistlab reads data and keeps its cache and models.
+
+One ``Locations`` object is built once at the entry point and passed down.
 
 The order of precedence is: explicit argument, then environment variable,
 then the user cache directory of the platform. Nothing deeper in the library
@@ -62,8 +64,8 @@ def system_data_dirs(value: str | None = None) -> tuple[Path, ...]:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Where mnistlab reads local data and keeps its cache.
+class Locations:
+    """Where mnistlab reads data and keeps its cache and models.
 
     Parameters
     ----------
@@ -82,7 +84,7 @@ class Settings:
 
     Example
     -------
-    >>> settings = Settings.resolve(data_dir="../shared/data/mnist")
+    >>> locations = Locations.resolve(data_dir="../shared/data/mnist")
     """
 
     data_dir: Path | None
@@ -98,8 +100,8 @@ class Settings:
         cache_dir: str | os.PathLike[str] | None = None,
         models_dir: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
-    ) -> Settings:
-        """Build settings from arguments, then the environment, then defaults.
+    ) -> Locations:
+        """Build the locations from arguments, then the environment, then defaults.
 
         Parameters
         ----------
@@ -111,7 +113,7 @@ class Settings:
 
         Returns
         -------
-        Settings
+        Locations
         """
         env = os.environ if environ is None else environ
         data = data_dir if data_dir is not None else env.get(DATA_DIR_ENV) or None

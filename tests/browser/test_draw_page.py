@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.web.app import create_app
@@ -67,13 +67,13 @@ READ_RESULT = """async () => {
 
 
 @pytest.fixture(scope="module")
-def model(mnist: Dataset, settings: Settings) -> TrainedModel:
-    return trained_model(mnist, settings)
+def model(mnist: Dataset, locations: Locations) -> TrainedModel:
+    return trained_model(mnist, locations)
 
 
 @pytest.fixture(scope="module")
-def server(model: TrainedModel, settings: Settings) -> Iterator[str]:
-    app = create_app(model=model, store=ModelStore(settings.models_dir))
+def server(model: TrainedModel, locations: Locations) -> Iterator[str]:
+    app = create_app(model=model, store=ModelStore(locations.models_dir))
     with running_server(app) as base:
         yield base
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.report import write_report
 from mnistlab.study import StudyData, StudySettings, run_study
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def report(mnist: Dataset, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(mnist: Dataset, locations: Locations, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = StudyData.from_dataset(mnist).head(3000, 500)
-    results = run_study(data, StudySettings(), steps=STEPS, cache_dir=settings.cache_dir)
+    results = run_study(data, StudySettings(), steps=STEPS, cache_dir=locations.cache_dir)
     return write_report(results, data, tmp_path_factory.mktemp("browser") / "r", source="local")
 
 

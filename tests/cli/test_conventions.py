@@ -15,7 +15,7 @@ import typer.main
 from mnistlab.cli.app import app, build_command, describe_os_error, run
 from mnistlab.cli.json_output import SCHEMAS, check
 from mnistlab.cli.signals import EXIT_INTERRUPTED
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.data.registry import dataset_names
 from mnistlab.errors import (
@@ -70,9 +70,9 @@ def digit(mnist: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _data_args(settings: Settings) -> list[str]:
-    args = ["--cache-dir", str(settings.cache_dir)]
-    return args + (["--data-dir", str(settings.data_dir)] if settings.data_dir else [])
+def _data_args(locations: Locations) -> list[str]:
+    args = ["--cache-dir", str(locations.cache_dir)]
+    return args + (["--data-dir", str(locations.data_dir)] if locations.data_dir else [])
 
 
 # --- exit codes ----------------------------------------------------------------------------
@@ -133,8 +133,8 @@ def test_an_unreachable_source_is_the_system_refusing(tmp_path: Path, capsys) ->
     assert code == 1, err
 
 
-def test_a_refused_write_names_the_target(settings: Settings, capsys) -> None:
-    code = run(["data", "show", "--index", "3", "--out", "/proc/x.png", *_data_args(settings)])
+def test_a_refused_write_names_the_target(locations: Locations, capsys) -> None:
+    code = run(["data", "show", "--index", "3", "--out", "/proc/x.png", *_data_args(locations)])
     err = capsys.readouterr().err
     assert code == 1
     assert "/proc/x.png" in err and "/proc/.x.png." not in err
@@ -172,16 +172,16 @@ def test_every_suggestion_to_train_names_the_same_model(tmp_path: Path, capsys) 
 # --- stdout carries results only -----------------------------------------------------------
 
 
-def test_piped_data_show_prints_exactly_the_path(settings: Settings, tmp_path: Path) -> None:
-    done = _mnistlab("data", "show", "--index", "3", "--out", "x.png", *_data_args(settings),
+def test_piped_data_show_prints_exactly_the_path(locations: Locations, tmp_path: Path) -> None:
+    done = _mnistlab("data", "show", "--index", "3", "--out", "x.png", *_data_args(locations),
                      cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == "x.png\n"
     assert (tmp_path / "x.png").is_file()
 
 
-def test_piped_data_info_starts_with_the_result(settings: Settings) -> None:
-    done = _mnistlab("data", "info", *_data_args(settings))
+def test_piped_data_info_starts_with_the_result(locations: Locations) -> None:
+    done = _mnistlab("data", "info", *_data_args(locations))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("mnist: 70,000 images")
     assert "read IDX files" not in done.stdout + done.stderr  # no progress bar without a tty
@@ -246,7 +246,7 @@ def _json(capsys, *args: str) -> dict[str, Any]:
 
 
 def test_every_json_output_follows_its_documented_schema(
-    settings: Settings, models_dir: Path, digit: Path, tmp_path: Path, capsys
+    locations: Locations, models_dir: Path, digit: Path, tmp_path: Path, capsys
 ) -> None:
     documented = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text()
     for kind in SCHEMAS:
@@ -254,14 +254,14 @@ def test_every_json_output_follows_its_documented_schema(
     seen = {
         _json(capsys, "models", "--json", "--models-dir", str(models_dir))["kind"],
         _json(capsys, "leaderboard", "--json", "--models-dir", str(models_dir))["kind"],
-        _json(capsys, "data", "info", "--json", *_data_args(settings))["kind"],
+        _json(capsys, "data", "info", "--json", *_data_args(locations))["kind"],
         _json(capsys, "predict", "--json", "--models-dir", str(models_dir), str(digit),
               str(tmp_path / "missing.png"))["kind"],
         _json(capsys, "evaluate", MODEL, "--json", "--models-dir", str(models_dir),
-              *_data_args(settings))["kind"],
+              *_data_args(locations))["kind"],
         _json(capsys, "tune", MODEL, "--grid", "n_neighbors=3,4", "--n-subset", "600",
               "--folds", "2", "--workers", "1", "--out", str(tmp_path), "--json",
-              *_data_args(settings))["kind"],
+              *_data_args(locations))["kind"],
     }  # fmt: skip
     assert seen == set(SCHEMAS)
 
@@ -295,10 +295,10 @@ def test_a_models_dir_that_is_not_one_is_one_line(tmp_path: Path, capsys, comman
         assert err.startswith(f"error: --models-dir {given}:") and err.count("\n") == 1
 
 
-def test_an_empty_data_dir_is_said(settings: Settings, tmp_path: Path, capsys) -> None:
+def test_an_empty_data_dir_is_said(locations: Locations, tmp_path: Path, capsys) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    code = run(["data", "info", "--data-dir", str(empty), "--cache-dir", str(settings.cache_dir)])
+    code = run(["data", "info", "--data-dir", str(empty), "--cache-dir", str(locations.cache_dir)])
     captured = capsys.readouterr()
     assert code == 0
     assert f"the data directory {empty} holds no IDX files" in captured.err

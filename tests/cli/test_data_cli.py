@@ -13,22 +13,22 @@ from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, run
 from mnistlab.cli.data import app
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 
 runner = CliRunner()
 
 
-def dirs(settings: Settings) -> list[str]:
+def dirs(locations: Locations) -> list[str]:
     """The options that point a command at the test session's data and cache."""
-    args = ["--cache-dir", str(settings.cache_dir)]
-    if settings.data_dir is not None:
-        args += ["--data-dir", str(settings.data_dir)]
+    args = ["--cache-dir", str(locations.cache_dir)]
+    if locations.data_dir is not None:
+        args += ["--data-dir", str(locations.data_dir)]
     return args
 
 
-def test_info_on_real_data(settings: Settings, mnist: Dataset) -> None:
-    result = runner.invoke(app, ["info", *dirs(settings)], terminal_width=200)
+def test_info_on_real_data(locations: Locations, mnist: Dataset) -> None:
+    result = runner.invoke(app, ["info", *dirs(locations)], terminal_width=200)
     assert result.exit_code == 0, result.output
     out = result.output
     assert "mnist: 70,000 images of 28×28 pixels (60,000 train, 10,000 test)" in out
@@ -40,16 +40,16 @@ def test_info_on_real_data(settings: Settings, mnist: Dataset) -> None:
     assert f"cache: {mnist.cache_path}" in out
 
 
-def test_fetch_says_where_data_came_from(settings: Settings, mnist: Dataset) -> None:
-    result = runner.invoke(app, ["fetch", *dirs(settings)], terminal_width=200)
+def test_fetch_says_where_data_came_from(locations: Locations, mnist: Dataset) -> None:
+    result = runner.invoke(app, ["fetch", *dirs(locations)], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "mnist: 70,000 images, verified" in result.output
     assert f"cache: {mnist.cache_path}" in result.output
 
 
-def test_show_one_digit(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_show_one_digit(locations: Locations, mnist: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "five.png"
-    result = runner.invoke(app, ["show", "--index", "0", "--out", str(out), *dirs(settings)])
+    result = runner.invoke(app, ["show", "--index", "0", "--out", str(out), *dirs(locations)])
     assert result.exit_code == 0, result.output
     assert str(out) in result.output
     with Image.open(out) as image:
@@ -57,9 +57,9 @@ def test_show_one_digit(settings: Settings, mnist: Dataset, tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["five.png"]
 
 
-def test_show_grid(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_show_grid(locations: Locations, mnist: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "sub" / "grid.png"
-    result = runner.invoke(app, ["show", "--grid", "100", "--out", str(out), *dirs(settings)])
+    result = runner.invoke(app, ["show", "--grid", "100", "--out", str(out), *dirs(locations)])
     assert result.exit_code == 0, result.output
     with Image.open(out) as image:
         width, height = image.size
@@ -77,19 +77,19 @@ def test_show_grid(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_line(
-    settings: Settings,
+    locations: Locations,
     mnist: Dataset,
     capsys: pytest.CaptureFixture[str],
     args: list[str],
     message: str,
 ) -> None:
-    assert run([*args, *dirs(settings)]) == EXIT_USER_ERROR
+    assert run([*args, *dirs(locations)]) == EXIT_USER_ERROR
     err = capsys.readouterr().err
     assert message in err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
 
 
-def test_error_in_a_real_process(settings: Settings, tmp_path: Path) -> None:
+def test_error_in_a_real_process(locations: Locations, tmp_path: Path) -> None:
     env = {**os.environ, "MNISTLAB_DATA_DIR": str(tmp_path / "missing")}
     command = [sys.executable, "-m", "mnistlab", "data", "fetch", "--source", "local"]
     result = subprocess.run(

@@ -12,16 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, app, run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 
 runner = CliRunner()
 
 
-def dirs(settings: Settings, models: Path) -> list[str]:
-    args = ["--cache-dir", str(settings.cache_dir), "--models-dir", str(models)]
-    if settings.data_dir is not None:
-        args += ["--data-dir", str(settings.data_dir)]
+def dirs(locations: Locations, models: Path) -> list[str]:
+    args = ["--cache-dir", str(locations.cache_dir), "--models-dir", str(models)]
+    if locations.data_dir is not None:
+        args += ["--data-dir", str(locations.data_dir)]
     return args
 
 
@@ -30,14 +30,14 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_train_evaluate_list_and_rank(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_train_evaluate_list_and_rank(locations: Locations, mnist: Dataset, tmp_path: Path) -> None:
     models = tmp_path / "models"
-    code, out = invoke("train", "knn-tuned", "--n-train", "3000", *dirs(settings, models))
+    code, out = invoke("train", "knn-tuned", "--n-train", "3000", *dirs(locations, models))
     assert code == 0, out
     assert "trained knn-tuned on 3,000 images of mnist" in out
     assert "next: mnistlab evaluate knn-tuned" in out
 
-    code, out = invoke("evaluate", "knn-tuned", "--json", *dirs(settings, models))
+    code, out = invoke("evaluate", "knn-tuned", "--json", *dirs(locations, models))
     assert code == 0, out
     doc = json.loads(out[out.index("{") :])
     assert doc["model"] == "knn-tuned" and doc["n_test"] == 10_000
@@ -46,7 +46,7 @@ def test_train_evaluate_list_and_rank(settings: Settings, mnist: Dataset, tmp_pa
     assert doc["n_errors"] == len(doc["misclassified"]) == expected_errors
     assert len(doc["confusion"]) == 10 and len(doc["precision"]) == 10
 
-    code, out = invoke("evaluate", "knn-tuned", *dirs(settings, models))
+    code, out = invoke("evaluate", "knn-tuned", *dirs(locations, models))
     assert code == 0, out
     assert "confusion matrix" in out and "per digit" in out and "ms for one image" in out
 
@@ -84,11 +84,11 @@ def test_models_lists_every_registry_entry(tmp_path: Path) -> None:
     ],
 )
 def test_user_mistakes_are_one_line(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+    locations: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
     message: str,
 ) -> None:  # fmt: skip
     (tmp_path / "models").mkdir()
-    code = run([*args, *dirs(settings, tmp_path / "models")])
+    code = run([*args, *dirs(locations, tmp_path / "models")])
     err = capsys.readouterr().err
     assert code == EXIT_USER_ERROR
     assert message in err
@@ -101,12 +101,14 @@ def test_leaderboard_of_nothing_says_how_to_start(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_train_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_train_for_real_in_a_subprocess(
+    locations: Locations, mnist: Dataset, tmp_path: Path
+) -> None:
     models = tmp_path / "models"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "mnistlab", "train", "knn-tuned", "--n-train", "1000",
-         *dirs(settings, models)],
+         *dirs(locations, models)],
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

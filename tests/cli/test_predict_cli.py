@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from mnistlab.cli.app import EXIT_USER_ERROR, run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore
 from mnistlab.models.training import train_model
@@ -31,11 +31,11 @@ FIRST_LABELS = [7, 2, 1, 0, 4]
 
 
 @pytest.fixture(scope="module")
-def models_dir(mnist: Dataset, settings: Settings) -> Path:
-    store = ModelStore(settings.models_dir)
+def models_dir(mnist: Dataset, locations: Locations) -> Path:
+    store = ModelStore(locations.models_dir)
     if MODEL not in {record.name for record in store.records()}:
         train_model(MODEL, mnist, store=store, n_train=10_000)
-    return settings.models_dir
+    return locations.models_dir
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, app, run
 from mnistlab.cli.study import parse_steps
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
 
@@ -21,11 +21,11 @@ runner = CliRunner()
 LIMIT = ["--limit", "3000,500"]
 
 
-def dirs(settings: Settings) -> list[str]:
+def dirs(locations: Locations) -> list[str]:
     """The options that point a command at the test session's data and cache."""
-    args = ["--cache-dir", str(settings.cache_dir)]
-    if settings.data_dir is not None:
-        args += ["--data-dir", str(settings.data_dir)]
+    args = ["--cache-dir", str(locations.cache_dir)]
+    if locations.data_dir is not None:
+        args += ["--data-dir", str(locations.data_dir)]
     return args
 
 
@@ -39,9 +39,9 @@ def test_help_lists_the_options() -> None:
     assert "Run the classification study" in result.output
 
 
-def test_study_writes_the_report(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_study_writes_the_report(locations: Locations, mnist: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    args = ["study", "--steps", "look,binary", "--out", str(out), *LIMIT, *dirs(settings)]
+    args = ["study", "--steps", "look,binary", "--out", str(out), *LIMIT, *dirs(locations)]
     result = runner.invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
     assert f"report: {out.resolve() / 'index.html'}" in result.stdout
@@ -54,11 +54,11 @@ def test_study_writes_the_report(settings: Settings, mnist: Dataset, tmp_path: P
 
 
 def test_a_subset_study_is_stratified_and_says_so(
-    settings: Settings, mnist: Dataset, tmp_path: Path
+    locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:
     out = tmp_path / "report"
     args = ["study", "--steps", "look", "--n-train", "3000", "--n-test", "500",
-            "--out", str(out), *dirs(settings)]  # fmt: skip
+            "--out", str(out), *dirs(locations)]  # fmt: skip
     result = runner.invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -67,11 +67,11 @@ def test_a_subset_study_is_stratified_and_says_so(
     assert "Subset study" in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_options_reach_the_study(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_options_reach_the_study(locations: Locations, mnist: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "report"
     args = ["study", "--steps", "2", "--positive-class", "3", "--class-pair", "2,7",
             "--target-precision", "0.8", "--n-jobs", "1", "--out", str(out),
-            *LIMIT, *dirs(settings)]  # fmt: skip
+            *LIMIT, *dirs(locations)]  # fmt: skip
     result = runner.invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -133,9 +133,11 @@ def mnistlab_process(args: list[str], **env: str) -> subprocess.CompletedProcess
     )
 
 
-def test_study_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_path: Path) -> None:
+def test_study_for_real_in_a_subprocess(
+    locations: Locations, mnist: Dataset, tmp_path: Path
+) -> None:
     out = tmp_path / "report"
-    args = ["study", "--steps", "look", "--out", str(out), *LIMIT, *dirs(settings)]
+    args = ["study", "--steps", "look", "--out", str(out), *LIMIT, *dirs(locations)]
     proc = mnistlab_process(args)
     assert proc.returncode == 0, proc.stderr
     assert "report: " in proc.stdout and str(out.resolve()) in proc.stdout
@@ -147,7 +149,7 @@ def test_study_for_real_in_a_subprocess(settings: Settings, mnist: Dataset, tmp_
 
 
 def test_open_shows_the_report_in_the_browser(
-    settings: Settings, mnist: Dataset, tmp_path: Path
+    locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:
     """``--open`` hands the report's file URI to the default browser (``BROWSER``)."""
     seen = tmp_path / "opened.txt"
@@ -158,7 +160,7 @@ def test_open_shows_the_report_in_the_browser(
     )
     browser.chmod(0o755)
     out = tmp_path / "report"
-    args = ["study", "--steps", "look", "--out", str(out), "--open", *LIMIT, *dirs(settings)]
+    args = ["study", "--steps", "look", "--out", str(out), "--open", *LIMIT, *dirs(locations)]
     proc = mnistlab_process(args, BROWSER=str(browser))
     assert proc.returncode == 0, proc.stderr
     assert seen.read_text(encoding="utf-8") == (out / "index.html").resolve().as_uri()

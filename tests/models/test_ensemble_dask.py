@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, app, run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models import classical, ensemble
 from mnistlab.models.registry import get_model_spec
@@ -77,14 +77,14 @@ def test_members_trained_as_tasks_have_the_in_process_weights(cluster: str, mnis
 
 @pytest.mark.slow
 def test_train_command_fits_svc_calibration_folds_on_a_cluster(
-    cluster: str, settings: Settings, mnist: Dataset, tmp_path: Path
+    cluster: str, locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:
     from distributed import Client, get_task_stream
 
     args = ["train", "svc-rbf", "--n-train", str(N_IMAGES), "--scheduler", cluster,
-            "--models-dir", str(tmp_path), "--cache-dir", str(settings.cache_dir)]  # fmt: skip
-    if settings.data_dir is not None:
-        args += ["--data-dir", str(settings.data_dir)]
+            "--models-dir", str(tmp_path), "--cache-dir", str(locations.cache_dir)]  # fmt: skip
+    if locations.data_dir is not None:
+        args += ["--data-dir", str(locations.data_dir)]
     # The task stream sees every task of the cluster, the command's included.
     with Client(cluster) as watcher, get_task_stream(watcher) as stream:
         result = CliRunner().invoke(app, args, terminal_width=200)

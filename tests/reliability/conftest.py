@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore
 from mnistlab.models.training import train_model
@@ -49,11 +49,11 @@ class PreviousModels:
 
 @pytest.fixture(scope="session")
 def reference_study(
-    settings: Settings, mnist: Dataset, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    locations: Locations, mnist: Dataset, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> ReferenceStudy:
     """The cheap study run once, undisturbed, from an empty study cache."""
     root = tmp_path_factory.mktemp("reference-study")
-    cache = warm_cache(root / "cache", settings)
+    cache = warm_cache(root / "cache", locations)
     started = time.monotonic()
     done = run(study_command(mnist_dir, cache, root / "report"))
     seconds = time.monotonic() - started

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from tests.reliability.fuzzing import cases
 
 MNISTLAB = (sys.executable, "-m", "mnistlab")
@@ -39,10 +39,10 @@ def fault_cases(default: int, *, most: int) -> int:
     return min(cases(default), max(default, most))
 
 
-def warm_cache(cache: Path, settings: Settings) -> Path:
+def warm_cache(cache: Path, locations: Locations) -> Path:
     """A new cache directory whose data set is the session's verified one (linked, not copied)."""
     (cache / "datasets").mkdir(parents=True, exist_ok=True)
-    (cache / "datasets" / "mnist.npz").symlink_to(settings.cache_dir / "datasets" / "mnist.npz")
+    (cache / "datasets" / "mnist.npz").symlink_to(locations.cache_dir / "datasets" / "mnist.npz")
     return cache
 
 

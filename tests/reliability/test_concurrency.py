@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.files import replace_directory
 from mnistlab.models.store import ModelStore
@@ -85,9 +85,9 @@ def test_studies_at_once_share_the_cache_and_agree(
     "2 `mnistlab train` of one model at once into one models directory", cases=TRAIN_ROUNDS
 )
 def test_two_trainings_at_once_leave_one_valid_model(
-    settings: Settings, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
+    locations: Locations, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
 ) -> None:
-    cache = warm_cache(tmp_path / "cache", settings)
+    cache = warm_cache(tmp_path / "cache", locations)
     models = previous_models.copy_to(tmp_path / "models")
     for round_ in range(TRAIN_ROUNDS):
         model = CHEAP_MODELS[round_ % len(CHEAP_MODELS)]

@@ -15,7 +15,7 @@ import pytest
 
 from mnistlab.cli.app import EXIT_SYSTEM_ERROR, EXIT_USER_ERROR
 from mnistlab.cli.app import run as cli_run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import get_dataset_spec
 from mnistlab.data.cache import DatasetCache
 from mnistlab.models.store import ModelStore
@@ -68,12 +68,12 @@ def test_a_full_disk_leaves_no_data_cache_entry(mnist_dir: Path, tmp_path: Path)
 
 @pytest.mark.fault("a full disk while `mnistlab train` writes the model file", cases=1)
 def test_a_full_disk_keeps_the_previous_model(
-    settings: Settings, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
+    locations: Locations, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
 ) -> None:
     models = previous_models.copy_to(tmp_path / "models")
     before = directory_snapshot(models)
     command = train_command(
-        "knn-tuned", mnist_dir, warm_cache(tmp_path / "cache", settings), models
+        "knn-tuned", mnist_dir, warm_cache(tmp_path / "cache", locations), models
     )
 
     refused = run(command, preexec=file_size_limit(256 * KIB))
@@ -91,9 +91,9 @@ def test_a_full_disk_keeps_the_previous_model(
     "a full disk while `mnistlab study` writes its cache, then its report", cases=len(STUDY_LIMITS)
 )
 def test_a_full_disk_keeps_the_previous_report_and_a_sound_cache(
-    settings: Settings, mnist_dir: Path, reference_study: ReferenceStudy, tmp_path: Path
+    locations: Locations, mnist_dir: Path, reference_study: ReferenceStudy, tmp_path: Path
 ) -> None:
-    cache, out = warm_cache(tmp_path / "cache", settings), tmp_path / "report"
+    cache, out = warm_cache(tmp_path / "cache", locations), tmp_path / "report"
     shutil.copytree(reference_study.report, out)
     before = directory_snapshot(out)
     # One worker: the study's worker processes get their data through files of their own.
@@ -115,9 +115,9 @@ def test_a_full_disk_keeps_the_previous_report_and_a_sound_cache(
 @pytest.mark.slow
 @pytest.mark.fault("a full disk while the study hands its data to worker processes", cases=1)
 def test_a_full_disk_under_the_study_workers_is_one_clear_line(
-    settings: Settings, mnist_dir: Path, tmp_path: Path
+    locations: Locations, mnist_dir: Path, tmp_path: Path
 ) -> None:
-    cache = warm_cache(tmp_path / "cache", settings)
+    cache = warm_cache(tmp_path / "cache", locations)
     command = study_command(mnist_dir, cache, tmp_path / "report", "--n-jobs", "2", steps="binary")
     # Room for the cache and the report, not for the 2 MiB training images handed to workers.
     refused = run(command, preexec=file_size_limit(1024 * KIB))

@@ -22,7 +22,7 @@ import pytest
 
 from mnistlab.cli.app import run as cli_run
 from mnistlab.cli.signals import EXIT_INTERRUPTED, StopSignals, Terminated
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import get_dataset_spec
 from mnistlab.data.cache import DatasetCache
 from mnistlab.models.store import ModelStore
@@ -92,11 +92,11 @@ def _study_case(
     signum: int,
     delay: float,
     root: Path,
-    settings: Settings,
+    locations: Locations,
     mnist_dir: Path,
     reference: ReferenceStudy,
 ) -> None:
-    cache, out = warm_cache(root / "cache", settings), root / "report"
+    cache, out = warm_cache(root / "cache", locations), root / "report"
     shutil.copytree(reference.report, out)
     previous = directory_snapshot(out)
     where = f"{signal.Signals(signum).name} after {delay:.2f} s"
@@ -120,13 +120,13 @@ def _study_case(
     cases=STUDY_CASES,
 )
 def test_a_stopped_study_keeps_its_report_and_cache_and_resumes(
-    settings: Settings, mnist_dir: Path, reference_study: ReferenceStudy, tmp_path: Path
+    locations: Locations, mnist_dir: Path, reference_study: ReferenceStudy, tmp_path: Path
 ) -> None:
     rng = random.Random(STUDY_SEED)
     for case in range(STUDY_CASES):
         signum = IN_TURN[case % len(IN_TURN)]
         delay = rng.uniform(0.1, 0.9) * reference_study.seconds
-        _study_case(signum, delay, tmp_path / f"case-{case}", settings, mnist_dir, reference_study)
+        _study_case(signum, delay, tmp_path / f"case-{case}", locations, mnist_dir, reference_study)
 
 
 def _check_models(models: Path, model: str) -> int:
@@ -153,7 +153,7 @@ def _check_data_cache(cache: Path) -> None:
     cases=TRAIN_CASES,
 )
 def test_a_stopped_training_keeps_the_previous_model_or_saves_the_new_one(
-    settings: Settings, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
+    locations: Locations, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
 ) -> None:
     models = previous_models.copy_to(tmp_path / "models")
     rng = random.Random(TRAIN_SEED)

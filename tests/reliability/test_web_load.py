@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.config import CACHE_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore
 from mnistlab.models.training import train_model
@@ -33,7 +33,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_web_sustain
 @pytest.mark.slow
 @pytest.mark.fault("sustained load on the web app (requests)", cases=LOAD_REQUESTS)
 def test_sustained_load_has_no_errors_and_flat_memory(
-    mnist: Dataset, settings: Settings, mnist_dir: Path, tmp_path: Path
+    mnist: Dataset, locations: Locations, mnist_dir: Path, tmp_path: Path
 ) -> None:
     models_dir = tmp_path / "models"
     train_model("knn-tuned", mnist, store=ModelStore(models_dir), n_train=2_000)
@@ -42,7 +42,7 @@ def test_sustained_load_has_no_errors_and_flat_memory(
     command += ["--models-dir", str(models_dir), "--seconds", str(TIME_LIMIT)]
     command += ["--max-requests", str(LOAD_REQUESTS), "--concurrency", "8"]
     command += ["--every", "0.5", "--warmup", "3", "--json", str(result_file)]
-    env = {**os.environ, CACHE_DIR_ENV: str(settings.cache_dir)}
+    env = {**os.environ, CACHE_DIR_ENV: str(locations.cache_dir)}
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=TIME_LIMIT + 120
     )

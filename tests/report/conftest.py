@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.study import StudyData, StudyResults, StudySettings, run_study
 
@@ -24,7 +24,7 @@ def small_data(mnist: Dataset) -> StudyData:
 
 
 @pytest.fixture(scope="session")
-def small_results(small_data: StudyData, settings: Settings) -> StudyResults:
+def small_results(small_data: StudyData, locations: Locations) -> StudyResults:
     return run_study(
-        small_data, StudySettings(), steps=list(QUICK_STEPS), cache_dir=settings.cache_dir
+        small_data, StudySettings(), steps=list(QUICK_STEPS), cache_dir=locations.cache_dir
     )

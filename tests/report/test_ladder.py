@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.evaluation import evaluate_model
 from mnistlab.models.store import ModelStore
@@ -44,10 +44,10 @@ def test_the_ladder_ranks_models_of_this_data_only(store: ModelStore, mnist: Dat
 
 
 def test_the_report_shows_leaderboard_and_gallery(
-    store: ModelStore, mnist: Dataset, settings: Settings, tmp_path: Path
+    store: ModelStore, mnist: Dataset, locations: Locations, tmp_path: Path
 ) -> None:
     data = StudyData.from_dataset(mnist).head(2_000, 10_000)
-    results = run_study(data, StudySettings(), steps=["look"], cache_dir=settings.cache_dir)
+    results = run_study(data, StudySettings(), steps=["look"], cache_dir=locations.cache_dir)
     ladder = LadderReport.from_store(store, data_checksum=mnist.checksum)
     index = write_report(results, data, tmp_path / "report", source="local", ladder=ladder)
     page = index.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.report import write_report
 from mnistlab.study import StudyData, StudyResults, StudySettings, run_study
@@ -23,12 +23,12 @@ def whole(mnist: Dataset) -> StudyData:
 
 
 @pytest.fixture(scope="module")
-def subset_report(whole: StudyData, settings: Settings, tmp_path_factory) -> Path:
+def subset_report(whole: StudyData, locations: Locations, tmp_path_factory) -> Path:
     results = run_study(
         whole,
         StudySettings(),
         steps=STEPS,
-        cache_dir=settings.cache_dir,
+        cache_dir=locations.cache_dir,
         n_train=3_000,
         n_test=500,
     )

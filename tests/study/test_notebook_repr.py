@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import load
 from mnistlab.errors import ConfigError
 from mnistlab.study import StudyData, StudySettings, find_step, run_step, run_study
@@ -141,8 +141,8 @@ def test_the_step_figures_are_matplotlib_figures(tiny: StudyData, cache: Path) -
     assert len(step_figures(look, tiny)) == 2
 
 
-def test_a_dataset_prints_and_shows_itself(settings: Settings) -> None:
-    dataset = load("mnist", settings=settings)  # from the tests' shared cache
+def test_a_dataset_prints_and_shows_itself(locations: Locations) -> None:
+    dataset = load("mnist", locations=locations)  # from the tests' shared cache
     text = repr(dataset)
     assert text.startswith("Dataset mnist: 60,000 training and 10,000 test images of 28×28")
     assert "checksum: " in text and len(text.splitlines()) <= 7

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, app, run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.scheduling import dask_engine
 from mnistlab.study import StudyData, StudySettings, run_study
 from mnistlab.study.results import StudyResults
@@ -88,13 +88,13 @@ def test_the_cache_does_not_depend_on_the_scheduler(
     _assert_identical(on_this_machine, again)
 
 
-def test_the_report_names_the_local_cluster(settings: Settings, tmp_path: Path) -> None:
+def test_the_report_names_the_local_cluster(locations: Locations, tmp_path: Path) -> None:
     out = tmp_path / "report"
     args = ["study", "--steps", "look", "--scheduler", "local", "--n-jobs", "1",
             "--limit", f"{N_TRAIN},{N_TEST}", "--out", str(out),
-            "--cache-dir", str(settings.cache_dir)]  # fmt: skip
-    if settings.data_dir is not None:
-        args += ["--data-dir", str(settings.data_dir)]
+            "--cache-dir", str(locations.cache_dir)]  # fmt: skip
+    if locations.data_dir is not None:
+        args += ["--data-dir", str(locations.data_dir)]
     result = CliRunner().invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
     where = "Dask LocalCluster on this machine: 1 worker, 1 thread"

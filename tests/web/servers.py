@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from numpy.typing import NDArray
 from PIL import Image
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.base import DigitClassifier
 from mnistlab.models.store import ModelStore, TrainedModel
@@ -34,9 +34,9 @@ from mnistlab.web.sockets import listen
 MODEL = "knn-tuned"
 
 
-def trained_model(mnist: Dataset, settings: Settings) -> TrainedModel:
+def trained_model(mnist: Dataset, locations: Locations) -> TrainedModel:
     """Return the test model, training it into the run's models directory once."""
-    store = ModelStore(settings.models_dir)
+    store = ModelStore(locations.models_dir)
     if MODEL not in {r.name for r in store.records()}:
         train_model(MODEL, mnist, store=store, n_train=10_000)
     return store.load(MODEL)

@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.preprocess import preprocess
@@ -35,13 +35,13 @@ STATIC = Path(__file__).parents[2] / "src" / "mnistlab" / "web" / "static"
 
 
 @pytest.fixture(scope="module")
-def model(mnist: Dataset, settings: Settings) -> TrainedModel:
-    return trained_model(mnist, settings)
+def model(mnist: Dataset, locations: Locations) -> TrainedModel:
+    return trained_model(mnist, locations)
 
 
 @pytest.fixture(scope="module")
-def client(model: TrainedModel, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(model=model, store=ModelStore(settings.models_dir), max_body_bytes=LIMIT)
+def client(model: TrainedModel, locations: Locations) -> Iterator[TestClient]:
+    app = create_app(model=model, store=ModelStore(locations.models_dir), max_body_bytes=LIMIT)
     with TestClient(app) as c:
         yield c
 

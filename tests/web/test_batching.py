@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.models.store import TrainedModel
 from mnistlab.web.batching import BatchingPredictor
@@ -18,8 +18,8 @@ from tests.web.servers import trained_model
 
 
 @pytest.fixture(scope="module")
-def model(mnist: Dataset, settings: Settings) -> TrainedModel:
-    return trained_model(mnist, settings)
+def model(mnist: Dataset, locations: Locations) -> TrainedModel:
+    return trained_model(mnist, locations)
 
 
 class _Recorded:

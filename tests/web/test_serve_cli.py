@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mnistlab.cli.app import run
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.private_apis import PUBLIC_APIS_ONLY_ENV
 from tests.web.servers import digit_png, free_port, trained_model, wait_for_health
@@ -40,14 +40,14 @@ def test_a_model_that_is_not_trained_is_named(
 
 
 def test_a_port_in_use_is_one_line(
-    mnist: Dataset, settings: Settings, capsys: pytest.CaptureFixture[str]
+    mnist: Dataset, locations: Locations, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    trained_model(mnist, settings)
+    trained_model(mnist, locations)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        code = run(["serve", "--port", str(port), "--models-dir", str(settings.models_dir)])
+        code = run(["serve", "--port", str(port), "--models-dir", str(locations.models_dir)])
     err = capsys.readouterr().err
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
@@ -56,11 +56,11 @@ def test_a_port_in_use_is_one_line(
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_command_serves_the_default_model_until_interrupted(
-    mnist: Dataset, settings: Settings, workers: int
+    mnist: Dataset, locations: Locations, workers: int
 ) -> None:
-    trained_model(mnist, settings)
+    trained_model(mnist, locations)
     port = free_port()
-    env = {**os.environ, "MNISTLAB_MODELS_DIR": str(settings.models_dir)}
+    env = {**os.environ, "MNISTLAB_MODELS_DIR": str(locations.models_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "mnistlab", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
@@ -97,15 +97,15 @@ def test_the_command_serves_the_default_model_until_interrupted(
 
 @pytest.mark.slow
 def test_on_the_public_path_several_workers_become_one_process_with_the_same_answers(
-    mnist: Dataset, settings: Settings
+    mnist: Dataset, locations: Locations
 ) -> None:
     # MNISTLAB_PUBLIC_APIS_ONLY=1: no uvicorn Multiprocess (one process serves),
     # and the model's KNN asks KNeighborsClassifier itself: the same digit.
-    trained_model(mnist, settings)
+    trained_model(mnist, locations)
     port = free_port()
     env = {
         **os.environ,
-        "MNISTLAB_MODELS_DIR": str(settings.models_dir),
+        "MNISTLAB_MODELS_DIR": str(locations.models_dir),
         PUBLIC_APIS_ONLY_ENV: "1",
     }
     process = subprocess.Popen(
@@ -140,7 +140,7 @@ def test_on_the_public_path_several_workers_become_one_process_with_the_same_ans
     from mnistlab.models.store import ModelStore
     from mnistlab.web.app import create_app
 
-    store = ModelStore(settings.models_dir)
+    store = ModelStore(locations.models_dir)
     with TestClient(create_app(model=store.load("knn-tuned"), store=store)) as client:
         expected = [
             client.post(

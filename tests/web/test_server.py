@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from mnistlab import system
-from mnistlab.config import MODELS_DIR_ENV, Settings
+from mnistlab.config import MODELS_DIR_ENV, Locations
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ModelNotTrainedError
 from mnistlab.private_apis import public_apis_only, usable
@@ -124,11 +124,11 @@ def test_worker_processes_learn_the_model_from_the_environment_for_their_run_onl
 
 
 def test_a_worker_leaves_what_it_loaded_out_of_the_garbage_collector(
-    mnist: Dataset, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    mnist: Dataset, locations: Locations, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trained_model(mnist, settings)
+    trained_model(mnist, locations)
     monkeypatch.setenv(WORKER_MODEL_ENV, "knn-tuned")
-    monkeypatch.setenv(MODELS_DIR_ENV, str(settings.models_dir))
+    monkeypatch.setenv(MODELS_DIR_ENV, str(locations.models_dir))
     gc.unfreeze()
     try:
         app = worker_app()
@@ -163,11 +163,11 @@ _NOTEBOOK = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_notebook_serves_on_a_free_port_and_is_told_where(
-    mnist: Dataset, settings: Settings
+    mnist: Dataset, locations: Locations
 ) -> None:
-    trained_model(mnist, settings)
+    trained_model(mnist, locations)
     process = subprocess.Popen(
-        [sys.executable, "-c", _NOTEBOOK, str(settings.models_dir)],
+        [sys.executable, "-c", _NOTEBOOK, str(locations.models_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

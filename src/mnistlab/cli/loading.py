@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from mnistlab.cli.checks import check_data_dir
-from mnistlab.cli.options import build_settings
+from mnistlab.cli.options import build_locations
 from mnistlab.cli.output import note, progress_bar, stderr_console
 from mnistlab.config import DATA_DIR_ENV
 from mnistlab.data import Dataset, load
@@ -48,9 +48,9 @@ def load_with_progress(
     """
     if source not in SOURCE_NAMES:
         raise ConfigError(f"unknown --source {source!r}; choose one of: {', '.join(SOURCE_NAMES)}")
-    settings = build_settings(data_dir, cache_dir)
+    locations = build_locations(data_dir, cache_dir)
     empty = check_data_dir(data_dir)
-    if source == "local" and settings.data_dir is None:
+    if source == "local" and locations.data_dir is None:
         raise ConfigError(f"--source local needs --data-dir DIR (or {DATA_DIR_ENV})")
     console = stderr_console()
     with progress_bar(
@@ -67,7 +67,7 @@ def load_with_progress(
                 tasks[task] = bar.add_task(task, total=total)
             bar.update(tasks[task], completed=completed, total=total)
 
-        data = load(dataset, settings=settings, source=source, progress=report)
+        data = load(dataset, locations=locations, source=source, progress=report)
         # Sources that do not know their size report no total; close every bar anyway.
         for task_id in tasks.values():
             total = bar.tasks[task_id].total or 1

@@ -29,7 +29,7 @@ from mnistlab.cli.options import (
     DatasetOption,
     ModelsDirOption,
     SchedulerOption,
-    build_settings,
+    build_locations,
 )
 from mnistlab.cli.output import progress_bar, status, stderr_console, stdout_console
 from mnistlab.models.registry import MODEL_NAMES, MODELS
@@ -105,15 +105,15 @@ def train(
     spec.family_module()  # a missing optional extra fails here, before data loading
     scheduler = parse_scheduler(scheduler)
     check_scheduler_use(model, scheduler)
-    settings = build_settings(data_dir, cache_dir, models_dir)
+    locations = build_locations(data_dir, cache_dir, models_dir)
     check_dataset(dataset)
-    check_writable_directory(settings.models_dir, option="--models-dir")
-    check_writable_directory(settings.cache_dir, option="--cache-dir")
+    check_writable_directory(locations.models_dir, option="--models-dir")
+    check_writable_directory(locations.cache_dir, option="--cache-dir")
     check_scheduler_reachable(scheduler)
     console = stderr_console()
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     training_size(data, n_train)  # a bad --n-train fails before the progress bar
-    store = ModelStore(settings.models_dir)
+    store = ModelStore(locations.models_dir)
     with progress_bar(
         console,
         TextColumn("[bold]{task.fields[model]}[/]"),
@@ -174,14 +174,14 @@ def evaluate(
     from mnistlab.models.store import ModelStore
 
     check_models_dir(models_dir)
-    settings = build_settings(data_dir, cache_dir, models_dir)
-    store = ModelStore(settings.models_dir)
+    locations = build_locations(data_dir, cache_dir, models_dir)
+    store = ModelStore(locations.models_dir)
     console = stderr_console()
     started = time.perf_counter()
     trained = store.load(model)
     load_seconds = time.perf_counter() - started
     check_dataset(dataset)
-    check_writable_directory(settings.models_dir, option="--models-dir")  # results are recorded
+    check_writable_directory(locations.models_dir, option="--models-dir")  # results are recorded
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     with status(console, f"predicting {len(data.X_test):,} test images with {model}"):
         result = evaluate_model(trained, data)
@@ -245,7 +245,7 @@ def models(
     from mnistlab.models.store import NOT_TRAINED, TRAINED, ModelStore
 
     check_models_dir(models_dir)
-    store = ModelStore(build_settings(None, None, models_dir).models_dir)
+    store = ModelStore(build_locations(None, None, models_dir).models_dir)
     statuses = {status.name: status for status in store.statuses()}
     trained = {name: status.record for name, status in statuses.items()}
     states = {name: status.state for name, status in statuses.items()}
@@ -311,7 +311,7 @@ def leaderboard_command(
     from mnistlab.models.store import SUGGESTED_FIRST_MODEL, TRAINED, ModelStore
 
     check_models_dir(models_dir)
-    store = ModelStore(build_settings(None, None, models_dir).models_dir)
+    store = ModelStore(build_locations(None, None, models_dir).models_dir)
     rows = leaderboard(store)
     out = stdout_console()
     directory = store.directory.resolve()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Settings
+from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Locations
 from mnistlab.data.registry import dataset_names
 
 DataDirOption = Annotated[
@@ -65,8 +65,8 @@ DatasetOption = Annotated[
 ]
 
 
-def build_settings(
+def build_locations(
     data_dir: Path | None, cache_dir: Path | None, models_dir: Path | None = None
-) -> Settings:
-    """Build the one settings object of a command from its options and the environment."""
-    return Settings.resolve(data_dir=data_dir, cache_dir=cache_dir, models_dir=models_dir)
+) -> Locations:
+    """Build the one locations object of a command from its options and the environment."""
+    return Locations.resolve(data_dir=data_dir, cache_dir=cache_dir, models_dir=models_dir)

@@ -27,7 +27,7 @@ from rich.table import Table
 from mnistlab.cli.checks import check_models_dir, check_writable_directory
 from mnistlab.cli.failures import describe_os_error
 from mnistlab.cli.json_output import dumps, envelope
-from mnistlab.cli.options import ModelsDirOption, build_settings
+from mnistlab.cli.options import ModelsDirOption, build_locations
 from mnistlab.cli.output import stderr_console, stdout_console
 from mnistlab.errors import ExitCode, ImageInputError, UnknownDatasetError
 from mnistlab.files import atomic_write
@@ -126,10 +126,10 @@ def predict(
     from mnistlab.preprocess import preprocess
 
     check_models_dir(models_dir)
-    settings = build_settings(None, None, models_dir)
+    locations = build_locations(None, None, models_dir)
     if save_input is not None:
         check_writable_directory(save_input, option="--save-input")
-    store = ModelStore(settings.models_dir)
+    store = ModelStore(locations.models_dir)
     err = stderr_console()
     if model is not None:
         name = get_model_spec(model).name

@@ -50,7 +50,7 @@ from mnistlab.cli.options import (
     DatasetOption,
     ModelsDirOption,
     SchedulerOption,
-    build_settings,
+    build_locations,
 )
 from mnistlab.cli.output import note, progress_bar, stderr_console, stdout_console
 from mnistlab.errors import ConfigError
@@ -273,8 +273,8 @@ def study(
     # wrong one must cost seconds, not a study.
     check_dataset(dataset)
     check_report_target(out)
-    settings = build_settings(data_dir, cache_dir, models_dir)
-    check_writable_directory(settings.cache_dir, option="--cache-dir")
+    locations = build_locations(data_dir, cache_dir, models_dir)
+    check_writable_directory(locations.cache_dir, option="--cache-dir")
     scheduler = parse_scheduler(scheduler)
     check_local_workers(scheduler, n_jobs, option="--n-jobs")
     check_scheduler_reachable(scheduler)
@@ -338,14 +338,14 @@ def study(
                 data,
                 study_settings,
                 steps=wanted,
-                cache_dir=settings.cache_dir,
+                cache_dir=locations.cache_dir,
                 use_cache=not no_cache,
                 progress=on_step,
             )
         bar.update(task, description="report", step_started=time.monotonic())
         # A shortened test set (--limit, a subset) has no room for the models' test mistakes.
         ladder = (
-            LadderReport.from_store(ModelStore(settings.models_dir), data_checksum=ds.checksum)
+            LadderReport.from_store(ModelStore(locations.models_dir), data_checksum=ds.checksum)
             if sizes is None and not subset
             else None
         )

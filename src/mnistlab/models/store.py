@@ -226,7 +226,7 @@ class ModelStore:
 
     Example
     -------
-    >>> store = ModelStore(settings.models_dir)          # doctest: +SKIP
+    >>> store = ModelStore(locations.models_dir)          # doctest: +SKIP
     >>> store.load(store.default_name()).classifier      # doctest: +SKIP
     """
 

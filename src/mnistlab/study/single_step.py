@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.study.data import StudyData
 from mnistlab.study.results import StepResult, find_step, remember_source
 from mnistlab.study.runner import run_study
@@ -65,7 +65,7 @@ def run_step(
     """
     spec = find_step(step)
     study_data = data if isinstance(data, StudyData) else StudyData.from_dataset(data)
-    cache = Settings.resolve(cache_dir=cache_dir).cache_dir
+    cache = Locations.resolve(cache_dir=cache_dir).cache_dir
     results = run_study(
         study_data, settings, steps=[spec.name], cache_dir=cache, use_cache=use_cache
     )

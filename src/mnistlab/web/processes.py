@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mnistlab.config import MODELS_DIR_ENV, Settings
+from mnistlab.config import MODELS_DIR_ENV, Locations
 from mnistlab.errors import ConfigError
 from mnistlab.private_apis import usable
 from mnistlab.web.collector import freeze_loaded_objects
@@ -108,7 +108,7 @@ def worker_app() -> FastAPI:
     from mnistlab.models.store import ModelStore
     from mnistlab.web.app import create_app
 
-    store = ModelStore(Settings.resolve().models_dir)
+    store = ModelStore(Locations.resolve().models_dir)
     app = create_app(model=store.load(os.environ[WORKER_MODEL_ENV]), store=store)
     freeze_loaded_objects()
     return app

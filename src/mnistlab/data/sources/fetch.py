@@ -56,7 +56,8 @@ def fetch_arrays(
 
     Example
     -------
-    >>> images, labels, name = fetch_arrays(spec, default_sources(spec, settings))  # doctest: +SKIP
+    >>> sources = default_sources(spec, locations)  # doctest: +SKIP
+    >>> images, labels, name = fetch_arrays(spec, sources)  # doctest: +SKIP
     """
     if not sources:
         raise DataSourceError(f"no source to fetch {spec.name} from")

@@ -2,7 +2,7 @@
 
 A package manager installs a data set in ``DIR/datasets/NAME`` (Debian's
 ``dataset-fashion-mnist``: ``/usr/share/datasets/fashion-mnist``), for ``DIR``
-in ``Settings.system_data_dirs``. Each copy is read like a data directory,
+in ``Locations.system_data_dirs``. Each copy is read like a data directory,
 and verified by checksum like any other source.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mnistlab.config import Settings
+from mnistlab.config import Locations
 from mnistlab.data.registry import DatasetSpec
 from mnistlab.data.sources.local import LocalSource
 from mnistlab.errors import DataSourceError
@@ -18,12 +18,12 @@ from mnistlab.errors import DataSourceError
 __all__ = ["first_system_copy", "system_copies"]
 
 
-def _install_directories(spec: DatasetSpec, settings: Settings) -> tuple[Path, ...]:
+def _install_directories(spec: DatasetSpec, locations: Locations) -> tuple[Path, ...]:
     """Where a system package would put ``spec``, in the order they are searched."""
-    return tuple(base / "datasets" / spec.name for base in settings.system_data_dirs)
+    return tuple(base / "datasets" / spec.name for base in locations.system_data_dirs)
 
 
-def system_copies(spec: DatasetSpec, settings: Settings) -> tuple[LocalSource, ...]:
+def system_copies(spec: DatasetSpec, locations: Locations) -> tuple[LocalSource, ...]:
     """Return a source for each copy of ``spec`` in the system data directories.
 
     Each source is named ``system DIRECTORY``, so that ``mnistlab data info``
@@ -32,14 +32,14 @@ def system_copies(spec: DatasetSpec, settings: Settings) -> tuple[LocalSource, .
     Example
     -------
     >>> spec = get_dataset_spec("fashion-mnist")
-    >>> [s.name for s in system_copies(spec, settings)]  # doctest: +SKIP
+    >>> [s.name for s in system_copies(spec, locations)]  # doctest: +SKIP
     ['system /usr/share/datasets/fashion-mnist']
     """
-    found = (d for d in _install_directories(spec, settings) if d.is_dir())
+    found = (d for d in _install_directories(spec, locations) if d.is_dir())
     return tuple(LocalSource(d, name=f"system {d}") for d in found)
 
 
-def first_system_copy(spec: DatasetSpec, settings: Settings) -> LocalSource:
+def first_system_copy(spec: DatasetSpec, locations: Locations) -> LocalSource:
     """Return the first of :func:`system_copies`.
 
     Raises
@@ -47,9 +47,9 @@ def first_system_copy(spec: DatasetSpec, settings: Settings) -> LocalSource:
     DataSourceError
         If the system holds no copy; the message names every directory searched.
     """
-    copies = system_copies(spec, settings)
+    copies = system_copies(spec, locations)
     if not copies:
-        searched = ", ".join(str(d) for d in _install_directories(spec, settings))
+        searched = ", ".join(str(d) for d in _install_directories(spec, locations))
         raise DataSourceError(
             f"no system copy of {spec.name} (looked in {searched}); install your system's "
             f"package of it, or choose another --source"
