@@ -121,6 +121,27 @@ PRIVATE_APIS: tuple[PrivateAPI, ...] = (
         ),
     ),
     PrivateAPI(
+        key="sklearn-sgd-arithmetic",
+        package="scikit-learn",
+        names=(
+            "sklearn.linear_model._sgd_fast._plain_sgd64",
+            "sklearn.utils._weight_vector.WeightVector64",
+            "sklearn.utils._seq_dataset.ArrayDataset64",
+            "sklearn.linear_model._stochastic_gradient.fit_binary",
+            "sklearn.linear_model.SGDClassifier._get_loss_function",
+        ),
+        used_in=("mnistlab.sgd.fit", "mnistlab.sgd.kernel"),
+        purpose="fit SGDClassifier (hinge, L2, optimal rate) with a compiled loop that repeats "
+        "scikit-learn's private arithmetic and seeding operation for operation, so that "
+        "coef_, intercept_, n_iter_ and t_ are bit-identical, several times faster",
+        fallback="SGDClassifier's own fit",
+        checks=(
+            "sklearn.linear_model._sgd_fast:_plain_sgd64",
+            "sklearn.linear_model._stochastic_gradient:fit_binary",
+            "sklearn.linear_model:SGDClassifier._get_loss_function",
+        ),
+    ),
+    PrivateAPI(
         key="joblib-dask-backend",
         package="joblib",
         names=(

@@ -18,9 +18,11 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import check_cv
 
 from mnistlab.errors import StudyError
+from mnistlab.sgd import fit_sgd
 
 METHODS = ("predict", "decision_function", "predict_proba")
 
@@ -67,6 +69,10 @@ def _fit_model(
         # The chapter's SGD on raw pixels stops at max_iter without converging;
         # that is the behaviour under study, not a fault to report per fit.
         warnings.simplefilter("ignore", ConvergenceWarning)
+        if isinstance(estimator, SGDClassifier):
+            # The same model as scikit-learn's fit, bit for bit, through the
+            # compiled loop where it applies (mnistlab.sgd).
+            return fit_sgd(estimator, X[train], y[train])
         return clone(estimator).fit(X[train], y[train])
 
 
@@ -106,13 +112,15 @@ def run_fits(
 ) -> list[tuple[float, dict[str, np.ndarray]]]:
     """Run independent fits, ``n_jobs`` at a time, and return (accuracy, outputs) per job.
 
-    Processes, not threads: SGD's epochs hold the GIL, so threads would run one
-    at a time. joblib hands the training matrix to the workers as a shared
-    memory map; inside :func:`mnistlab.scheduling.dask_engine` the fits are
-    Dask tasks instead (joblib's Dask backend, which decides the number of
-    workers itself and sends each distinct array to the cluster once). Every
-    fit is independent and seeded, so neither ``n_jobs`` nor the engine ever
-    changes a number.
+    Processes, each fitting one model at a time: the forest's and scikit-learn's
+    own fits would fight over the GIL in threads. joblib hands the training
+    matrix to the workers as a shared memory map; inside
+    :func:`mnistlab.scheduling.dask_engine` the fits are Dask tasks instead
+    (joblib's Dask backend, which decides the number of workers itself and
+    sends each distinct array to the cluster once). An ``SGDClassifier`` is
+    fitted by :func:`mnistlab.sgd.fit_sgd`, the same model as its own fit.
+    Every fit is independent and seeded, so neither ``n_jobs`` nor the engine
+    ever changes a number.
 
     Example
     -------
