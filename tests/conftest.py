@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Locations
+from mnistlab.config import (
+    CACHE_DIR_ENV,
+    DATA_DIR_ENV,
+    DATASETS_DIR_ENV,
+    MODELS_DIR_ENV,
+    Locations,
+)
 from mnistlab.data import Dataset, load
 from mnistlab.data.registry import IDX_FILES
 from mnistlab.models.openmp import prefer_passive_openmp
@@ -30,6 +36,22 @@ def _has_idx_files(directory: Path) -> bool:
     return all(
         (directory / f.gz_name).is_file() or (directory / f.filename).is_file() for f in IDX_FILES
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_datasets_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point every command at a session-private folder of added data sets.
+
+    Tests never read, add to or remove the user's own data sets.
+    """
+    directory = tmp_path_factory.mktemp("mnistlab-datasets")
+    before = os.environ.get(DATASETS_DIR_ENV)
+    os.environ[DATASETS_DIR_ENV] = str(directory)
+    yield directory
+    if before is None:
+        del os.environ[DATASETS_DIR_ENV]
+    else:
+        os.environ[DATASETS_DIR_ENV] = before
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,3 +128,28 @@ def mnist_dir(locations: Locations) -> Path:
     for f in IDX_FILES:
         (directory / f.gz_name).write_bytes(gzip.compress(idx_bytes(parts[f.key]), 1))
     return directory
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist(locations: Locations) -> Dataset:
+    """The real, verified Fashion-MNIST.
+
+    Read from ``fashion-mnist`` beside the MNIST directory of ``MNISTLAB_DATA_DIR``
+    when it holds the four IDX files, otherwise through the tool's own chain (the
+    tests' one cache first). Where no source has it the test skips, except with
+    ``MNISTLAB_FULL_STUDY=1``, where it must run.
+    """
+    from dataclasses import replace
+
+    from mnistlab.errors import MnistlabError
+
+    sibling = None if locations.data_dir is None else locations.data_dir.parent / "fashion-mnist"
+    data_dir = sibling if sibling is not None and _has_idx_files(sibling) else None
+    where = replace(locations, data_dir=data_dir)
+    try:
+        return load("fashion-mnist", locations=where)
+    except (MnistlabError, OSError) as exc:
+        reason = f"Fashion-MNIST is not available here ({exc})"
+        if os.environ.get("MNISTLAB_FULL_STUDY") == "1":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)

@@ -19,6 +19,7 @@ import platformdirs
 DATA_DIR_ENV = "MNISTLAB_DATA_DIR"
 CACHE_DIR_ENV = "MNISTLAB_CACHE_DIR"
 MODELS_DIR_ENV = "MNISTLAB_MODELS_DIR"
+DATASETS_DIR_ENV = "MNISTLAB_DATASETS_DIR"
 #: The XDG Base Directory list of system data directories (``datasets/NAME`` inside each).
 SYSTEM_DATA_DIRS_ENV = "XDG_DATA_DIRS"
 #: Its value when unset or empty, as the XDG specification defines it.
@@ -36,6 +37,11 @@ def default_cache_dir() -> Path:
 def default_models_dir() -> Path:
     """Return where trained models live by default: the platform's user data directory."""
     return Path(platformdirs.user_data_dir("mnistlab", appauthor=False)) / "models"
+
+
+def default_datasets_dir() -> Path:
+    """Return where data sets added by the user live by default: beside the models."""
+    return Path(platformdirs.user_data_dir("mnistlab", appauthor=False)) / "datasets"
 
 
 def system_data_dirs(value: str | None = None) -> tuple[Path, ...]:
@@ -81,6 +87,10 @@ class Locations:
         System data directories: a data set installed by the system's package
         manager is in ``DIR/datasets/NAME`` (Debian's ``dataset-fashion-mnist``
         puts Fashion-MNIST in ``/usr/share/datasets/fashion-mnist``).
+    datasets_dir : Path
+        Where the data sets a user added (``mnistlab data add``) are kept, one
+        directory each; like the models, nothing deletes them but
+        ``mnistlab data remove``.
 
     Example
     -------
@@ -91,6 +101,7 @@ class Locations:
     cache_dir: Path
     models_dir: Path = field(default_factory=default_models_dir)
     system_data_dirs: tuple[Path, ...] = field(default_factory=system_data_dirs)
+    datasets_dir: Path = field(default_factory=default_datasets_dir)
 
     @classmethod
     def resolve(
@@ -99,13 +110,14 @@ class Locations:
         data_dir: str | os.PathLike[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         models_dir: str | os.PathLike[str] | None = None,
+        datasets_dir: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Locations:
         """Build the locations from arguments, then the environment, then defaults.
 
         Parameters
         ----------
-        data_dir, cache_dir, models_dir : path-like or None
+        data_dir, cache_dir, models_dir, datasets_dir : path-like or None
             Explicit values; they win over the environment.
         environ : mapping, optional
             The environment to read (``os.environ`` when omitted); the system
@@ -119,9 +131,11 @@ class Locations:
         data = data_dir if data_dir is not None else env.get(DATA_DIR_ENV) or None
         cache = cache_dir if cache_dir is not None else env.get(CACHE_DIR_ENV) or None
         models = models_dir if models_dir is not None else env.get(MODELS_DIR_ENV) or None
+        added = datasets_dir if datasets_dir is not None else env.get(DATASETS_DIR_ENV) or None
         return cls(
             data_dir=Path(data).expanduser() if data is not None else None,
             cache_dir=Path(cache).expanduser() if cache is not None else default_cache_dir(),
             models_dir=Path(models).expanduser() if models is not None else default_models_dir(),
             system_data_dirs=system_data_dirs(env.get(SYSTEM_DATA_DIRS_ENV)),
+            datasets_dir=Path(added).expanduser() if added is not None else default_datasets_dir(),
         )

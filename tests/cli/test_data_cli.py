@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
 from mnistlab.cli.app import EXIT_USER_ERROR, run
 from mnistlab.cli.data import app
-from mnistlab.config import Locations
-from mnistlab.data import Dataset
+from mnistlab.cli.json_output import SCHEMAS, check
+from mnistlab.config import DATASETS_DIR_ENV, Locations
+from mnistlab.data import Dataset, dataset_names, get_dataset_spec, idx_bytes, load
+from mnistlab.data.registry import IDX_FILES
+from mnistlab.errors import UnknownDatasetError
 
 runner = CliRunner()
 
@@ -128,3 +134,231 @@ def test_info_has_no_source_to_fetch_from(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     # Click words it "No such option: --source" or "No such option '--source'".
     assert "No such option" in err and "--source" in err
+
+
+# ---- A user's own data set: data add, list, remove ----------------------------------------
+
+
+def _png(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array.astype(np.uint8)).save(path)
+
+
+def _stroke(size: int = 28, shift: int = 0) -> np.ndarray:
+    image = np.zeros((size, size), dtype=np.uint8)
+    image[size // 4 : 3 * size // 4, size // 2 - 2 + shift : size // 2 + 2 + shift] = 255
+    return image
+
+
+def _folder(root: Path, classes: tuple[str, ...] = ("a", "b"), per_class: int = 5) -> Path:
+    for c, name in enumerate(classes):
+        for i in range(per_class):
+            _png(root / name / f"{i}.png", _stroke(shift=c - i % 2))
+    return root
+
+
+def _npz(path: Path, **arrays: np.ndarray) -> Path:
+    rng = np.random.default_rng(0)
+    values = {
+        "X_train": rng.integers(0, 256, (8, 28, 28), dtype=np.uint8),
+        "y_train": np.array([0, 1] * 4),
+        "X_test": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        "y_test": np.array([0, 1] * 2),
+    }
+    values.update(arrays)
+    np.savez(path, **values)  # type: ignore[arg-type]
+    return path
+
+
+@pytest.fixture
+def datasets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private directory of added data sets (``MNISTLAB_DATASETS_DIR``)."""
+    directory = tmp_path / "datasets"
+    monkeypatch.setenv(DATASETS_DIR_ENV, str(directory))
+    return directory
+
+
+def _fails(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert run(args) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+    return err
+
+
+def _nothing_stored(directory: Path) -> bool:
+    return not directory.exists() or not any(directory.iterdir())
+
+
+def test_add_list_show_remove(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _folder(tmp_path / "letters", ("b", "a", "c"))
+    assert run(["data", "add", "My_Letters", str(source), "--test-size", "0.4"]) == 0
+    out = capsys.readouterr().out
+    assert "added my-letters: 9 training and 6 test images of 3 classes (a, b, c)" in out
+    stored = datasets_dir / "my-letters"
+    assert sorted(p.name for p in stored.iterdir()) == sorted(
+        ["dataset.json", *(f.gz_name for f in IDX_FILES)]
+    )
+    manifest = json.loads((stored / "dataset.json").read_text(encoding="utf-8"))
+    assert manifest["class_names"] == ["a", "b", "c"] and manifest["origin"]["seed"] == 0
+    assert manifest["preprocessing"].startswith("mnistlab.preprocess")
+    assert run(["data", "list", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert check(document, SCHEMAS["data-list"]) == []
+    names = [row["name"] for row in document["datasets"]]
+    assert names == ["mnist", "fashion-mnist", "my-letters"]
+    assert run(["data", "list"]) == 0
+    assert "my-letters" in capsys.readouterr().out
+    png = tmp_path / "grid.png"
+    assert run(["data", "show", "-d", "my-letters", "--grid", "15", "--out", str(png)]) == 0
+    assert png.is_file()
+    assert run(["data", "remove", "my-letters"]) == 0
+    assert "removed my-letters" in capsys.readouterr().out
+    assert _nothing_stored(datasets_dir)
+
+
+def test_add_existing_split_npz_and_idx(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _folder(tmp_path / "split" / "train")
+    _folder(tmp_path / "split" / "test", per_class=2)
+    assert run(["data", "add", "split", str(tmp_path / "split"), "--no-preprocess"]) == 0
+    data = load("split", locations=Locations.resolve())
+    assert (len(data.y_train), len(data.y_test)) == (10, 4)
+    np.testing.assert_array_equal(data.X_test[0], _stroke(shift=0).ravel())
+    npz = _npz(tmp_path / "arrays.npz")
+    assert run(["data", "add", "arrays", str(npz), "--no-preprocess", "--classes", "x,y"]) == 0
+    arrays = load("arrays", locations=Locations.resolve())
+    with np.load(npz) as archive:
+        np.testing.assert_array_equal(arrays.X_train, archive["X_train"].reshape(8, -1))
+        np.testing.assert_array_equal(arrays.y_test, archive["y_test"])
+    assert arrays.class_names == ("x", "y")
+    idx_dir = tmp_path / "idx"
+    idx_dir.mkdir()
+    parts = {
+        "train-images": arrays.X_train.reshape(-1, 28, 28),
+        "train-labels": arrays.y_train,
+        "test-images": arrays.X_test.reshape(-1, 28, 28),
+        "test-labels": arrays.y_test,
+    }
+    for f in IDX_FILES:
+        (idx_dir / f.filename).write_bytes(idx_bytes(parts[f.key]))
+    assert run(["data", "add", "from-idx", str(idx_dir), "--no-preprocess"]) == 0
+    np.testing.assert_array_equal(
+        load("from-idx", locations=Locations.resolve()).images, arrays.images
+    )
+    capsys.readouterr()
+
+
+def _bad_image(root: Path) -> Path:
+    source = _folder(root)
+    (source / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    return source
+
+
+def _mixed(root: Path) -> Path:
+    source = _folder(root)
+    _png(source / "b" / "big.png", _stroke(size=56))
+    return source
+
+
+def _empty_class(root: Path) -> Path:
+    source = _folder(root)
+    (source / "c").mkdir()
+    return source
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "message"),
+    [
+        (lambda p: _folder(p, ("a",)), [], "1 class; a data set needs at least 2"),
+        (_empty_class, [], "holds no images"),
+        (_bad_image, [], "broken.png"),
+        (_mixed, ["--no-preprocess"], "big.png: a 56×56 image"),
+        (lambda p: p / "missing", [], "no such file or directory"),
+        (lambda p: _npz(p.with_suffix(".npz"), y_test=np.array([0, 1, 2, 70])), [], "found 70"),
+        (
+            lambda p: _npz(p.with_suffix(".npz"), y_train=np.array([0.5] * 8)),
+            [],
+            "labels must be whole numbers from 0 to n_classes-1",
+        ),
+        (
+            lambda p: _npz(p.with_suffix(".npz"), y_test=np.array([0, 1, 0, 3])),
+            ["--classes", "a,b"],
+            "label 3 is out of range for 2 classes",
+        ),
+        (
+            lambda p: _npz(p.with_suffix(".npz"), X_test=np.zeros((4, 20, 20), np.uint8)),
+            ["--no-preprocess"],
+            "X_test: images of 20×20 pixels, but --no-preprocess needs 28×28",
+        ),
+        (
+            lambda p: _npz(p.with_suffix(".npz"), y_train=np.array([0, 1, 0])),
+            [],
+            "X_train holds 8 images but y_train 3 labels",
+        ),
+        (lambda p: _missing_key(p.with_suffix(".npz")), [], "no y_test; an .npz must hold"),
+        (lambda p: _folder(p), ["--test-size", "1.5"], "--test-size must be between 0 and 1"),
+    ],
+)
+def test_bad_data_is_refused_and_nothing_is_stored(
+    datasets_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], Path],
+    extra: list[str],
+    message: str,
+) -> None:
+    source = make(tmp_path / "source")
+    _fails(["data", "add", "mine", str(source), *extra], message, capsys)
+    assert _nothing_stored(datasets_dir)
+    assert "mine" not in dataset_names(Locations.resolve())
+
+
+def _missing_key(path: Path) -> Path:
+    np.savez(path, X_train=np.zeros((2, 28, 28)), y_train=[0, 1], X_test=np.zeros((2, 28, 28)))
+    return path
+
+
+def test_names_taken_or_invalid_are_refused(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _folder(tmp_path / "letters")
+    _fails(["data", "add", "Fashion_MNIST", str(source)], "is a built-in data set", capsys)
+    _fails(["data", "add", "../up", str(source)], "is not a valid data set name", capsys)
+    _fails(["data", "add", "9lives", str(source)], "is not a valid data set name", capsys)
+    assert _nothing_stored(datasets_dir)
+    assert run(["data", "add", "mine", str(source)]) == 0
+    err = _fails(["data", "add", "mine", str(source)], "exists already", capsys)
+    assert "mnistlab data remove mine" in err
+    _fails(["data", "remove", "mnist"], "'mnist' is a built-in data set", capsys)
+    _fails(["data", "remove", "theirs"], "no added data set called 'theirs'", capsys)
+    assert (datasets_dir / "mnist").exists() is False
+    assert get_dataset_spec("mnist").builtin
+
+
+def test_a_data_set_changed_on_disk_is_refused(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["data", "add", "mine", str(_folder(tmp_path / "letters"))]) == 0
+    capsys.readouterr()
+    stored = datasets_dir / "mine" / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(stored.read_bytes())
+    data[-9] ^= 1  # a bit of the gzip stream's checksum: still a file, not the one added
+    stored.write_bytes(bytes(data))
+    err = _fails(["data", "info", "-d", "mine"], "changed on disk since it was added", capsys)
+    assert "mnistlab data remove mine" in err and "mnistlab data add mine PATH" in err
+    stored.unlink()
+    _fails(["data", "show", "-d", "mine"], "t10k-labels-idx1-ubyte.gz is missing", capsys)
+    assert run(["data", "remove", "mine"]) == 0
+
+
+def test_registry_works_without_added_data_sets(tmp_path: Path) -> None:
+    for directory in (tmp_path / "none", tmp_path / "a-file"):
+        locations = Locations.resolve(datasets_dir=directory)
+        assert dataset_names(locations) == ("mnist", "fashion-mnist")
+        (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(UnknownDatasetError, match="add your own with `mnistlab data add"):
+        get_dataset_spec("mine", locations)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from mnistlab.config import Locations
 from mnistlab.data.registry import IDX_FILES, dataset_names, get_dataset_spec
 from mnistlab.errors import UnknownDatasetError
 
 
-def test_known_data_sets() -> None:
-    assert dataset_names() == ("mnist", "fashion-mnist")
+def test_known_data_sets(tmp_path: Path) -> None:
+    assert dataset_names(Locations.resolve(datasets_dir=tmp_path)) == ("mnist", "fashion-mnist")
 
 
 def test_mnist_spec() -> None:

