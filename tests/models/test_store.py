@@ -182,3 +182,26 @@ def test_serving_picks_the_most_accurate_model_that_is_fast_enough(
     assert best_within(trained_store, 2.0) == "knn-tuned"
     assert best_within(trained_store, 5.0) == "knn-deskew"
     assert best_within(trained_store, 0.1) == trained_store.default_name() == "knn-deskew"
+
+
+def test_each_data_set_has_its_own_directory_and_mnist_keeps_the_top(tmp_path: Path) -> None:
+    assert ModelStore(tmp_path).directory == tmp_path == ModelStore(tmp_path, "mnist").directory
+    fashion = ModelStore(tmp_path, "fashion-mnist")
+    assert (fashion.directory, fashion.root, fashion.dataset) == (
+        tmp_path / "fashion-mnist",
+        tmp_path,
+        "fashion-mnist",
+    )
+    assert fashion.records() == [] and fashion.statuses() == []
+
+
+def test_a_model_is_never_saved_or_loaded_among_another_data_sets(
+    trained_store: ModelStore,
+) -> None:
+    trained = trained_store.load("knn-tuned")
+    fashion = ModelStore(trained_store.directory, "fashion-mnist")
+    with pytest.raises(ModelFileError, match=r"trained on mnist .*cannot be saved among"):
+        fashion.save(trained.classifier, trained.record)
+    assert not fashion.directory.exists()
+    with pytest.raises(ModelNotTrainedError, match="mnistlab train knn-tuned -d fashion-mnist"):
+        fashion.load("knn-tuned")

@@ -69,7 +69,12 @@ def test_the_command_serves_the_default_model_until_interrupted(
     )
     try:
         conn, health = wait_for_health(process, port)
-        assert health == {"status": "ok", "model": "knn-tuned", "version": health["version"]}
+        assert health == {
+            "status": "ok",
+            "model": "knn-tuned",
+            "dataset": "mnist",
+            "version": health["version"],
+        }
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request(
             "POST",

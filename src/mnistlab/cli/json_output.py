@@ -97,11 +97,20 @@ _NUMBERS = {"type": "array", "items": _NUMBER}
 #: The JSON Schema of each kind of ``--json`` output, by kind.
 SCHEMAS: dict[str, dict[str, Any]] = {
     "models": _kind(
-        "models", {"models_dir": _PATH, "models": {"type": "array", "items": _MODEL_ROW}}
+        "models",
+        {
+            "dataset": _STR,
+            "models_dir": _PATH,
+            "models": {"type": "array", "items": _MODEL_ROW},
+        },
     ),
     "leaderboard": _kind(
         "leaderboard",
-        {"models_dir": _PATH, "models": {"type": "array", "items": _LEADERBOARD_ROW}},
+        {
+            "dataset": _STR,
+            "models_dir": _PATH,
+            "models": {"type": "array", "items": _LEADERBOARD_ROW},
+        },
     ),
     "evaluation": _kind(
         "evaluation",
@@ -128,7 +137,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "prediction": _kind(
         "prediction",
-        {"model": _STR, "results": {"type": "array", "items": _PREDICTION_ROW}},
+        {
+            "model": _STR,
+            "dataset": _STR,
+            "class_names": {"type": "array", "items": _STR},
+            "results": {"type": "array", "items": _PREDICTION_ROW},
+        },
     ),
     "tune": _kind(
         "tune",
@@ -181,6 +195,30 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     ),
 }
+
+
+# ``data-list`` (``mnistlab data list --json``): the built-in and the added data sets.
+SCHEMAS["data-list"] = _kind(
+    "data-list",
+    {
+        "datasets_dir": _PATH,
+        "datasets": {
+            "type": "array",
+            "items": _object(
+                {
+                    "name": _STR,
+                    "title": _STR,
+                    "builtin": _BOOL,
+                    "classes": {"type": "array", "items": _STR},
+                    "n_train": _INT,
+                    "n_test": _INT,
+                    "source": _STR,
+                    "directory": _maybe(_PATH),
+                }
+            ),
+        },
+    },
+)
 
 
 def envelope(kind: str, **fields: Any) -> dict[str, Any]:

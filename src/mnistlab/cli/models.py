@@ -56,6 +56,13 @@ def _number(value: float | None, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
+def _dataset_flag(dataset: str) -> str:
+    """`` -d DATASET`` for a command line, empty for the default data set."""
+    from mnistlab.models.store import DEFAULT_DATASET
+
+    return "" if dataset == DEFAULT_DATASET else f" -d {dataset}"
+
+
 def train(
     model: ModelArgument,
     dataset: DatasetOption = "mnist",
@@ -88,6 +95,8 @@ def train(
 
       mnistlab train cnn --n-train 5000
 
+      mnistlab train knn-tuned -d fashion-mnist
+
       mnistlab train ensemble --scheduler local
     """
     from mnistlab.models.registry import get_model_spec
@@ -113,7 +122,7 @@ def train(
     console = stderr_console()
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     training_size(data, n_train)  # a bad --n-train fails before the progress bar
-    store = ModelStore(locations.models_dir)
+    store = ModelStore(locations.models_dir, data.name)
     with progress_bar(
         console,
         TextColumn("[bold]{task.fields[model]}[/]"),
@@ -146,7 +155,7 @@ def train(
         f"in {record.train_seconds:.1f} s{where}"
     )
     out.print(f"saved: {(store.directory / record.file).resolve()}", markup=False)
-    out.print(f"next: mnistlab evaluate {record.name}")
+    out.print(f"next: mnistlab evaluate {record.name}{_dataset_flag(record.dataset)}")
 
 
 def evaluate(
@@ -161,12 +170,15 @@ def evaluate(
     """Evaluate a trained MODEL on the 10,000 test images and record the results.
 
     Prints test accuracy, error count, the confusion matrix, precision and
-    recall per digit, and prediction time (whole test set, one image). The
+    recall per class, and prediction time (whole test set, one image). The
     results go into the model's record, where `mnistlab leaderboard` reads them.
+    Only a model trained on the data set of -d is evaluated.
 
     Examples:
 
       mnistlab evaluate knn-deskew
+
+      mnistlab evaluate knn-tuned -d fashion-mnist
 
       mnistlab evaluate cnn --json > cnn.json
     """
@@ -174,13 +186,13 @@ def evaluate(
     from mnistlab.models.store import ModelStore
 
     check_models_dir(models_dir)
+    spec = check_dataset(dataset)
     locations = build_locations(data_dir, cache_dir, models_dir)
-    store = ModelStore(locations.models_dir)
+    store = ModelStore(locations.models_dir, spec.name)
     console = stderr_console()
     started = time.perf_counter()
     trained = store.load(model)
     load_seconds = time.perf_counter() - started
-    check_dataset(dataset)
     check_writable_directory(locations.models_dir, option="--models-dir")  # results are recorded
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     with status(console, f"predicting {len(data.X_test):,} test images with {model}"):
@@ -205,47 +217,52 @@ def evaluate(
         f"prediction: {result.predict_seconds_batch:.2f} s for the test set, "
         f"{result.predict_ms_single:.1f} ms for one image (model loaded in {load_seconds:.1f} s)"
     )
-    matrix = Table(title="confusion matrix (rows: true digit, columns: predicted)")
+    labels = spec.class_names
+    kind = "digit" if labels == tuple(str(d) for d in range(len(labels))) else "class"
+    matrix = Table(title=f"confusion matrix (rows: true {kind}, columns: predicted)")
     matrix.add_column("", style="bold")
-    for digit in range(10):
-        matrix.add_column(str(digit), justify="right")
-    for digit, row in enumerate(result.confusion):
-        matrix.add_row(str(digit), *(str(v) for v in row))
+    for label in labels:
+        matrix.add_column(escape(label), justify="right")
+    for label, row in zip(labels, result.confusion, strict=True):
+        matrix.add_row(escape(label), *(str(v) for v in row))
     out.print(matrix)
-    per_class = Table(title="per digit")
-    for name in ("digit", "precision", "recall", "f1"):
+    per_class = Table(title=f"per {kind}")
+    for name in (kind, "precision", "recall", "f1"):
         per_class.add_column(name, justify="right")
-    for digit in range(10):
+    for index, label in enumerate(labels):
         per_class.add_row(
-            str(digit),
-            _percent(result.precision[digit]),
-            _percent(result.recall[digit]),
-            _percent(result.f1[digit]),
+            escape(label),
+            _percent(result.precision[index]),
+            _percent(result.recall[index]),
+            _percent(result.f1[index]),
         )
     out.print(per_class)
 
 
 def models(
+    dataset: DatasetOption = "mnist",
     as_json: Annotated[bool, _json_option("models")] = False,
     models_dir: ModelsDirOption = None,
 ) -> None:
-    """List the models there are: which are trained, where, when and on what data.
+    """List the models of a data set: which are trained, where, when and on what data.
 
     The state comes from the files: trained (the file matches the SHA-256 its
     record pins), file missing, damaged (train it again), or not trained.
+    Each data set keeps its own models; -d chooses which are listed.
 
     Examples:
 
       mnistlab models
 
-      mnistlab models --json
+      mnistlab models -d fashion-mnist --json
 
       mnistlab models --models-dir /srv/mnistlab/models
     """
     from mnistlab.models.store import NOT_TRAINED, TRAINED, ModelStore
 
     check_models_dir(models_dir)
-    store = ModelStore(build_locations(None, None, models_dir).models_dir)
+    data_spec = check_dataset(dataset)
+    store = ModelStore(build_locations(None, None, models_dir).models_dir, data_spec.name)
     statuses = {status.name: status for status in store.statuses()}
     trained = {name: status.record for name, status in statuses.items()}
     states = {name: status.state for name, status in statuses.items()}
@@ -267,9 +284,10 @@ def models(
                 row[key] = None if record is None else getattr(record, key)
             row["test_accuracy"] = None if record is None else record.test_accuracy
             rows.append(row)
-        out.print(dumps(envelope("models", models_dir=str(directory), models=rows)), markup=False)
+        document = envelope("models", dataset=store.dataset, models_dir=str(directory), models=rows)
+        out.print(dumps(document), markup=False)
         return
-    table = Table(title="models")
+    table = Table(title=f"models of {data_spec.title}")
     for name in ("model", "state", "trained", "images", "accuracy"):
         table.add_column(name, no_wrap=True)
     table.add_column("what it is")
@@ -287,17 +305,22 @@ def models(
             escape(spec.summary),
         )
     out.print(table)
-    out.print(f"in {directory} (files, data checksums: mnistlab models --json)", markup=False)
+    flag = _dataset_flag(store.dataset)
+    out.print(f"in {directory} (files, data checksums: mnistlab models{flag} --json)", markup=False)
     for name, state in states.items():
         if state != TRAINED:
-            out.print(f"{name} is {state}: train it again with: mnistlab train {name}")
+            out.print(
+                f"{name} is {state}: train it again with: {store.train_command(name)}",
+                markup=False,
+            )
 
 
 def leaderboard_command(
+    dataset: DatasetOption = "mnist",
     as_json: Annotated[bool, _json_option("leaderboard")] = False,
     models_dir: ModelsDirOption = None,
 ) -> None:
-    """Rank the trained models by test accuracy, with error count and timings.
+    """Rank the trained models of a data set by test accuracy, with error count and timings.
 
     Models whose file is missing or damaged are listed last, unranked, with their state.
 
@@ -305,29 +328,36 @@ def leaderboard_command(
 
       mnistlab leaderboard
 
+      mnistlab leaderboard -d fashion-mnist
+
       mnistlab leaderboard --json | jq '.models[0].name'
     """
     from mnistlab.models.leaderboard import leaderboard
     from mnistlab.models.store import SUGGESTED_FIRST_MODEL, TRAINED, ModelStore
 
     check_models_dir(models_dir)
-    store = ModelStore(build_locations(None, None, models_dir).models_dir)
+    spec = check_dataset(dataset)
+    store = ModelStore(build_locations(None, None, models_dir).models_dir, spec.name)
     rows = leaderboard(store)
     out = stdout_console()
     directory = store.directory.resolve()
     if as_json:
         document = envelope(
-            "leaderboard", models_dir=str(directory), models=[row.as_dict() for row in rows]
+            "leaderboard",
+            dataset=store.dataset,
+            models_dir=str(directory),
+            models=[row.as_dict() for row in rows],
         )
         out.print(dumps(document), markup=False)
         return
     if not rows:
         out.print(
-            f"no trained model in {directory}; start with: mnistlab train {SUGGESTED_FIRST_MODEL}",
+            f"no trained model of {spec.name} in {directory}; start with: "
+            f"{store.train_command(SUGGESTED_FIRST_MODEL)}",
             markup=False,
         )
         return
-    table = Table(title="leaderboard (10,000 test images)")
+    table = Table(title=f"leaderboard of {spec.title} ({spec.n_test:,} test images)")
     columns = ("#", "model", "state", "accuracy", "errors", "train s", "test set s", "one image ms")
     for name in columns:
         left = name in ("model", "state")
@@ -345,7 +375,14 @@ def leaderboard_command(
         )
     out.print(table)
     if any(row.rank is None and row.state == TRAINED for row in rows):
-        out.print("models marked — are not evaluated yet: mnistlab evaluate MODEL", markup=False)
+        out.print(
+            "models marked — are not evaluated yet: "
+            f"mnistlab evaluate MODEL{_dataset_flag(store.dataset)}",
+            markup=False,
+        )
     for row in rows:
         if row.state != TRAINED:
-            out.print(f"{row.name} is {row.state}: train it again with: mnistlab train {row.name}")
+            out.print(
+                f"{row.name} is {row.state}: train it again with: {store.train_command(row.name)}",
+                markup=False,
+            )

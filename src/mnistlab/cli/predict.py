@@ -24,12 +24,12 @@ from numpy.typing import NDArray
 from rich.markup import escape
 from rich.table import Table
 
-from mnistlab.cli.checks import check_models_dir, check_writable_directory
+from mnistlab.cli.checks import check_dataset, check_models_dir, check_writable_directory
 from mnistlab.cli.failures import describe_os_error
 from mnistlab.cli.json_output import dumps, envelope
-from mnistlab.cli.options import ModelsDirOption, build_locations
+from mnistlab.cli.options import DatasetOption, ModelsDirOption, build_locations
 from mnistlab.cli.output import stderr_console, stdout_console
-from mnistlab.errors import ExitCode, ImageInputError, UnknownDatasetError
+from mnistlab.errors import ExitCode, ImageInputError
 from mnistlab.files import atomic_write
 from mnistlab.models.confidence import Confidence, judge
 from mnistlab.models.registry import MODEL_NAMES
@@ -75,6 +75,7 @@ def predict(
             show_default=False,
         ),
     ] = None,
+    dataset: DatasetOption = "mnist",
     top: Annotated[
         int,
         typer.Option(
@@ -98,7 +99,7 @@ def predict(
     ] = None,
     models_dir: ModelsDirOption = None,
 ) -> None:
-    """Say which digit each IMAGE shows, with its probability and the top K.
+    """Say which digit (or class of -d's data set) each IMAGE shows, with the top K.
 
     Each image (a photo, scan or drawing; dark ink on light or light on dark)
     is made MNIST-like first: grey-scale, cropped to the ink, scaled to fit
@@ -106,7 +107,8 @@ def predict(
     batches. An answer is marked unsure when its probability is below 50% or
     the image does not look like a digit of the model's data set (noise, a
     solid patch); without --model, models whose file is missing or damaged
-    are skipped with a line on stderr.
+    are skipped with a line on stderr. Only models trained on the data set of
+    -d answer, with its class names (e.g. Sneaker for fashion-mnist).
 
     Exit code: 0 when every image got an answer; 2 when some image could not
     be read (each gets an error line on stderr, the others still get answers),
@@ -120,16 +122,19 @@ def predict(
       mnistlab predict *.png --json --save-input seen/
 
       mnistlab predict digit.png --model knn-deskew
+
+      mnistlab predict shoe.png -d fashion-mnist
     """
     from mnistlab.models.registry import get_model_spec
     from mnistlab.models.store import ModelStore
     from mnistlab.preprocess import preprocess
 
     check_models_dir(models_dir)
+    spec = check_dataset(dataset)
     locations = build_locations(None, None, models_dir)
     if save_input is not None:
         check_writable_directory(save_input, option="--save-input")
-    store = ModelStore(locations.models_dir)
+    store = ModelStore(locations.models_dir, spec.name)
     err = stderr_console()
     if model is not None:
         name = get_model_spec(model).name
@@ -138,8 +143,8 @@ def predict(
         name = choice.name
         for skipped in choice.skipped:
             err.print(f"skipped model {skipped.name}: {skipped.problem}", markup=False)
-    trained = store.load(name)
-    labels = _class_names(trained.record.dataset)
+    trained = store.load(name)  # only a model of this data set loads
+    labels = spec.class_names
     if save_input is not None:
         _make_directory(save_input)
 
@@ -166,23 +171,22 @@ def predict(
     ranked = iter(np.argsort(-probabilities, axis=1, kind="stable")[:, :top])
     rows = iter(probabilities)
     seen = iter(digits)
-    dataset = trained.record.dataset
     answers = [
         answer
         if answer.error is not None
-        else _with_top(answer, next(rows), next(ranked), next(seen), dataset)
+        else _with_top(answer, next(rows), next(ranked), next(seen), spec.name)
         for answer in answers
     ]
 
     out = stdout_console()
     if json_output:
-        out.print(dumps(_as_json(name, answers, labels)), markup=False)
+        out.print(dumps(_as_json(name, spec.name, answers, labels)), markup=False)
     elif any(answer.error is None for answer in answers):
         out.print(_table(name, answers, labels, top))
         for answer in answers:
             if answer.confidence is not None and answer.confidence.unsure:
                 out.print(
-                    f"unsure: {answer.image} may not be a digit of {dataset} "
+                    f"unsure: {answer.image} may not be {_kind(labels)} of {spec.name} "
                     f"({answer.confidence.reason})",
                     markup=False,
                 )
@@ -196,20 +200,21 @@ def predict(
         raise typer.Exit(EXIT_SOME_WRITES_FAILED)
 
 
+def _digits(labels: tuple[str, ...]) -> bool:
+    """Whether the class names are the digits themselves (MNIST's)."""
+    return labels == tuple(str(d) for d in range(len(labels)))
+
+
+def _kind(labels: tuple[str, ...]) -> str:
+    """What one image of the data set shows: ``a digit``, or ``an image`` of a class."""
+    return "a digit" if _digits(labels) else "an image"
+
+
 def _error_line(answer: _Answer) -> str:
     """The image and what went wrong, naming the image once."""
     text = answer.error or ""
     image = str(answer.image)
     return text if image in text else f"{image}: {text}"
-
-
-def _class_names(dataset: str) -> tuple[str, ...]:
-    from mnistlab.data import get_dataset_spec
-
-    try:
-        return get_dataset_spec(dataset).class_names
-    except UnknownDatasetError:
-        return tuple(str(digit) for digit in range(10))
 
 
 def _classify(classifier: Any, digits: list[NDArray[np.uint8]]) -> NDArray[np.float64]:
@@ -269,7 +274,9 @@ def _save_digit(
     return target
 
 
-def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict[str, Any]:
+def _as_json(
+    name: str, dataset: str, answers: list[_Answer], labels: tuple[str, ...]
+) -> dict[str, Any]:
     """The envelope of kind ``prediction``: one result per image, in the order given."""
     results: list[dict[str, Any]] = []
     for answer in answers:
@@ -299,11 +306,13 @@ def _as_json(name: str, answers: list[_Answer], labels: tuple[str, ...]) -> dict
             if answer.confidence is not None:
                 row.update(unsure=answer.confidence.unsure, unsure_reason=answer.confidence.reason)
         results.append(row)
-    return envelope("prediction", model=name, results=results)
+    return envelope(
+        "prediction", model=name, dataset=dataset, class_names=list(labels), results=results
+    )
 
 
 def _table(name: str, answers: list[_Answer], labels: tuple[str, ...], top: int) -> Table:
-    digits_are_labels = labels == tuple(str(d) for d in range(10))
+    digits_are_labels = _digits(labels)
     table = Table(title=f"Predictions of {name}")
     table.add_column("image", no_wrap=True)
     table.add_column("digit" if digits_are_labels else "class", justify="right")

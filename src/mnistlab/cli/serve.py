@@ -15,9 +15,9 @@ from typing import Annotated
 
 import typer
 
-from mnistlab.cli.checks import check_models_dir
+from mnistlab.cli.checks import check_dataset, check_models_dir
 from mnistlab.cli.failures import interrupted_note
-from mnistlab.cli.options import ModelsDirOption
+from mnistlab.cli.options import DatasetOption, ModelsDirOption
 from mnistlab.cli.output import stderr_console
 from mnistlab.web import server
 from mnistlab.web.processes import MAX_DEFAULT_WORKERS
@@ -66,6 +66,7 @@ def serve(
     host: HostOption = DEFAULT_HOST,
     port: PortOption = DEFAULT_PORT,
     model: ModelOption = None,
+    dataset: DatasetOption = "mnist",
     models_dir: ModelsDirOption = None,
     workers: WorkersOption = None,
 ) -> None:
@@ -73,7 +74,8 @@ def serve(
 
     Serves the drawing page at http://HOST:PORT/, /api/predict for programs
     and /docs for the API. The model is loaded once, at start (once in each
-    worker process with --workers); Ctrl-C stops.
+    worker process with --workers); Ctrl-C stops. Only models trained on the
+    data set of -d are served; the page and API answer with its class names.
 
     Examples:
 
@@ -81,13 +83,24 @@ def serve(
 
       mnistlab serve --port 8080 --model knn-deskew
 
+      mnistlab serve -d fashion-mnist
+
       mnistlab serve --host 0.0.0.0 --workers 2
     """
     check_models_dir(models_dir)
+    spec = check_dataset(dataset)
     interrupted_note("stopped")
     err = stderr_console()
 
     def say(start: ServerStart) -> None:
         err.print(str(start), markup=False)
 
-    server.serve(model, models_dir=models_dir, host=host, port=port, workers=workers, on_start=say)
+    server.serve(
+        model,
+        models_dir=models_dir,
+        dataset=spec.name,
+        host=host,
+        port=port,
+        workers=workers,
+        on_start=say,
+    )

@@ -345,7 +345,9 @@ def study(
         bar.update(task, description="report", step_started=time.monotonic())
         # A shortened test set (--limit, a subset) has no room for the models' test mistakes.
         ladder = (
-            LadderReport.from_store(ModelStore(locations.models_dir), data_checksum=ds.checksum)
+            LadderReport.from_store(
+                ModelStore(locations.models_dir, ds.name), data_checksum=ds.checksum
+            )
             if sizes is None and not subset
             else None
         )

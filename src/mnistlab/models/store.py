@@ -2,9 +2,17 @@
 
 Layout of the models directory::
 
-    knn-shift.json                 the record: settings, data checksum, metrics, versions,
-                                   and the name and SHA-256 of the model file
+    knn-shift.json                 the record: settings, data set and its checksum, metrics,
+                                   versions, and the name and SHA-256 of the model file
     knn-shift-3f9a1c2b7d4e.skops   the model file, named after its own checksum
+    fashion-mnist/knn-shift.json   the models of any other data set, one directory each
+    fashion-mnist/knn-shift-….skops
+
+Each data set keeps its models apart: MNIST's stay at the top, where they
+always were (models trained before data sets were kept apart load as they
+are), and every other data set's live in a directory of its name. A record
+names the data set it was trained on and that data's checksum; a store of one
+data set never lists, chooses or loads a model of another.
 
 The record is the commit point. Saving writes the model file under a hidden
 temporary name (the family's ``save``, atomically), renames it to its checksum
@@ -29,7 +37,9 @@ from typing import Any
 
 import filelock
 
-from mnistlab.errors import ModelFileError, ModelNotTrainedError
+from mnistlab.data import dataset_checksum
+from mnistlab.data.registry import get_dataset_spec
+from mnistlab.errors import ConfigError, ModelFileError, ModelNotTrainedError
 from mnistlab.files import atomic_write, replace_file, temporary_file_beside
 from mnistlab.models.base import DigitClassifier
 from mnistlab.models.filecheck import cached_sha256, file_sha256
@@ -42,6 +52,8 @@ RECORD_FORMAT = 1
 #: Seconds a save waits for another save of the same model (a few milliseconds each).
 LOCK_TIMEOUT = 600.0
 SUGGESTED_FIRST_MODEL = "knn-deskew"
+#: The data set whose models live at the top of the models directory.
+DEFAULT_DATASET = "mnist"
 
 #: The states of a model that has a record: its file is there and matches the
 #: record's SHA-256; the file is gone (or cannot be read); the file's SHA-256
@@ -49,6 +61,22 @@ SUGGESTED_FIRST_MODEL = "knn-deskew"
 TRAINED, FILE_MISSING, DAMAGED = "trained", "file missing", "damaged"
 #: The state of a model without a record (``mnistlab models`` lists every model).
 NOT_TRAINED = "not trained"
+
+
+def train_command(name: str, dataset: str = DEFAULT_DATASET, *, explicit: bool = False) -> str:
+    """The command that trains model ``name`` on ``dataset``, for messages.
+
+    ``-d DATASET`` is left out for the default data set unless ``explicit``.
+
+    Example
+    -------
+    >>> train_command("knn-tuned", "fashion-mnist")
+    'mnistlab train knn-tuned -d fashion-mnist'
+    >>> train_command("knn-tuned")
+    'mnistlab train knn-tuned'
+    """
+    command = f"mnistlab train {name}"
+    return command if dataset == DEFAULT_DATASET and not explicit else f"{command} -d {dataset}"
 
 
 @dataclass(frozen=True)
@@ -205,7 +233,8 @@ class ModelStatus:
             FILE_MISSING: f"its model file {self.record.file} is missing",
             DAMAGED: f"its model file {self.record.file} does not match the SHA-256 in its record",
         }[self.state]
-        return f"{self.state}: {what}; train it again with: mnistlab train {self.name}"
+        command = train_command(self.name, self.record.dataset)
+        return f"{self.state}: {what}; train it again with: {command}"
 
 
 @dataclass(frozen=True)
@@ -217,21 +246,49 @@ class Choice:
 
 
 class ModelStore:
-    """The directory of trained models.
+    """The trained models of one data set, in a models directory.
 
     Parameters
     ----------
     directory : Path
-        Where records and model files live; created on the first save.
+        The models directory (``Locations.models_dir``); created on the first save.
+    dataset : str, default "mnist"
+        The data set whose models this store holds: MNIST's are at the top of
+        ``directory``, any other's in ``directory / dataset``.
+
+    Attributes
+    ----------
+    root : Path
+        The models directory, as given.
+    directory : Path
+        Where this data set's records and model files live.
+
+    Raises
+    ------
+    UnknownDatasetError
+        If the data set registry has no data set called ``dataset``.
 
     Example
     -------
-    >>> store = ModelStore(locations.models_dir)          # doctest: +SKIP
-    >>> store.load(store.default_name()).classifier      # doctest: +SKIP
+    >>> store = ModelStore(locations.models_dir, "fashion-mnist")   # doctest: +SKIP
+    >>> store.load(store.default_name()).classifier               # doctest: +SKIP
     """
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: Path, dataset: str = DEFAULT_DATASET) -> None:
+        spec = get_dataset_spec(dataset)
+        if Path(spec.name).name != spec.name or spec.name in (".", ".."):
+            raise ConfigError(f"data set name {spec.name!r} cannot name a directory of models")
+        self.dataset = spec.name
+        self.root = Path(directory)
+        self.directory = self.root if self.dataset == DEFAULT_DATASET else self.root / self.dataset
+        try:
+            self._checksum: str | None = dataset_checksum(spec)
+        except KeyError:  # a data set without pinned checksums: its name must do
+            self._checksum = None
+
+    def train_command(self, name: str, *, explicit: bool = False) -> str:
+        """The command that trains model ``name`` into this store (see :func:`train_command`)."""
+        return train_command(name, self.dataset, explicit=explicit)
 
     def record_path(self, name: str) -> Path:
         """Where the record of model ``name`` lives."""
@@ -243,6 +300,12 @@ class ModelStore:
         The ``file`` and ``sha256`` of ``record`` are filled in here.
         """
         spec = get_model_spec(record.name)
+        if not self._belongs(record):
+            raise ModelFileError(
+                f"a model trained on {record.dataset} (checksum {record.data_checksum[:12]}…) "
+                f"cannot be saved among the models of {self.dataset}; save it in "
+                f"ModelStore(directory, {record.dataset!r})"
+            )
         family = spec.family_module()
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = temporary_file_beside(self.directory / spec.name, suffix=family.FILE_SUFFIX)
@@ -294,22 +357,48 @@ class ModelStore:
         ModelFileError
             If the record is damaged or from another format.
         """
+        record = self._read(name)
+        self._check_data(record)
+        return record
+
+    def _read(self, name: str) -> ModelRecord:
+        """The record of ``name`` as it is on disk, whatever data set it names."""
         path = self.record_path(name)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ModelNotTrainedError(
-                f"model {name!r} is not trained yet (looked in {self.directory}); "
-                f"train it with: mnistlab train {name}"
+                f"model {name!r} is not trained yet for {self.dataset} (looked in "
+                f"{self.directory}); train it with: {self.train_command(name)}"
             ) from None
         record = ModelRecord.from_json(text, source=path)
         if record.name != name:
             raise ModelFileError(f"{path} holds a record of {record.name!r}, not {name!r}")
         return record
 
+    def _belongs(self, record: ModelRecord) -> bool:
+        """Whether ``record`` is of a model trained on this store's data set."""
+        same_data = self._checksum is None or record.data_checksum == self._checksum
+        return record.dataset == self.dataset and same_data
+
+    def _check_data(self, record: ModelRecord) -> None:
+        """Refuse a record of a model trained on other data than this store's."""
+        if self._belongs(record):
+            return
+        if record.dataset == self.dataset:
+            seen = f"other {record.dataset} data (checksum {record.data_checksum[:12]}…)"
+        else:
+            seen = record.dataset
+        raise ModelFileError(
+            f"model {record.name!r} in {self.directory} was trained on {seen}, not on "
+            f"{self.dataset}; train it for {self.dataset} with: "
+            f"{self.train_command(record.name, explicit=True)}"
+        )
+
     def _read_record_or_none(self, name: str) -> ModelRecord | None:
+        # Whatever data set it names: a save replaces the record and removes its file.
         try:
-            return self.record(name)
+            return self._read(name)
         except (ModelNotTrainedError, ModelFileError):
             return None
 
@@ -317,15 +406,22 @@ class ModelStore:
         """Return the records of every trained model, in registry order.
 
         Damaged records are skipped with a warning; ``load`` reports them in full.
+        Records of models trained on another data set (saved here before data
+        sets were kept apart) are not this store's models and are left out.
         """
         found = []
         for name in MODEL_NAMES:
             if not self.record_path(name).exists():
                 continue
             try:
-                found.append(self.record(name))
+                record = self._read(name)
             except ModelFileError as exc:
                 logger.warning("skipping a damaged model record: %s", exc)
+                continue
+            if self._belongs(record):
+                found.append(record)
+            else:
+                logger.info("leaving out %s: it was trained on %s", name, record.dataset)
         return found
 
     def statuses(self) -> list[ModelStatus]:
@@ -362,14 +458,14 @@ class ModelStore:
         usable = [s.record for s in statuses if s.usable]
         if not skipped and not usable:
             raise ModelNotTrainedError(
-                f"no trained model in {self.directory}; train one with: "
-                f"mnistlab train {SUGGESTED_FIRST_MODEL}"
+                f"no trained model in {self.directory} for {self.dataset}; train one with: "
+                f"{self.train_command(SUGGESTED_FIRST_MODEL)}"
             )
         if not usable:
             broken = "".join(f"; {s.name} is {s.state}" for s in skipped)
             raise ModelNotTrainedError(
-                f"no usable trained model in {self.directory}{broken}; train one again with: "
-                f"mnistlab train {skipped[0].name}"
+                f"no usable trained model in {self.directory} for {self.dataset}{broken}; "
+                f"train one again with: {self.train_command(skipped[0].name)}"
             )
         evaluated = [r for r in usable if r.test_accuracy is not None]
         if evaluated:
@@ -396,34 +492,29 @@ class ModelStore:
         ModelNotTrainedError
             If it is not trained.
         ModelFileError
-            If the record or file is damaged, tampered with, foreign, or made by
-            library versions this installation cannot read.
+            If the record or file is damaged, tampered with, foreign, trained on
+            another data set than this store's, or made by library versions this
+            installation cannot read.
         """
         record = self.record(name)
         spec = get_model_spec(name)
+        again = f"train it again with: {self.train_command(name)}"
         if record.family != spec.family:
             raise ModelFileError(
                 f"the record of {name!r} is for family {record.family!r}, not {spec.family!r}; "
-                f"train it again with: mnistlab train {name}"
+                f"{again}"
             )
         problems = incompatible_versions(record.versions, family=spec.family)
         if problems:
-            raise ModelFileError(
-                f"model {name!r} was made with {problems}; train it again with: "
-                f"mnistlab train {name}"
-            )
+            raise ModelFileError(f"model {name!r} was made with {problems}; {again}")
         path = self.directory / record.file
         if not path.is_file():
-            raise ModelFileError(
-                f"model {name!r}: {FILE_MISSING} ({path} is missing); "
-                f"train it again with: mnistlab train {name}"
-            )
+            raise ModelFileError(f"model {name!r}: {FILE_MISSING} ({path} is missing); {again}")
         actual = file_sha256(path)
         if actual != record.sha256:
             raise ModelFileError(
                 f"model {name!r}: {DAMAGED} ({path} does not match its record: SHA-256 "
-                f"{actual[:12]}…, recorded {record.sha256[:12]}…); "
-                f"train it again with: mnistlab train {name}"
+                f"{actual[:12]}…, recorded {record.sha256[:12]}…); {again}"
             )
         classifier = spec.family_module().load(path, record.settings)
         return TrainedModel(record=record, classifier=classifier, path=path)

@@ -9,9 +9,10 @@ served by the app itself, from the package, and fetch nothing from elsewhere.
 
 from __future__ import annotations
 
+import html
 import threading
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -24,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mnistlab import __version__
+from mnistlab.data.registry import get_dataset_spec
 from mnistlab.models.base import N_PIXELS
 from mnistlab.models.confidence import judge
 from mnistlab.models.store import TRAINED, ModelRecord, ModelStore, TrainedModel
@@ -32,6 +34,9 @@ from mnistlab.web.batching import BatchingPredictor
 from mnistlab.web.docs import render_docs
 from mnistlab.web.limits import ACCEPTED_TYPES, BodyLimitMiddleware, body_kind
 from mnistlab.web.problems import ApiError, install_error_handlers
+
+if TYPE_CHECKING:
+    from mnistlab.data import DatasetSpec
 
 #: The largest request body accepted by default: a phone photo fits, a flood does not.
 DEFAULT_MAX_BODY_BYTES = 10 * 1_048_576
@@ -92,9 +97,14 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class Prediction(BaseModel):
     """The model's answer for one image."""
 
-    digit: int = Field(description="The most probable digit.", ge=0, le=9)
-    probabilities: list[float] = Field(description="The probability of each digit 0–9.")
+    digit: int = Field(description="The most probable class: the digit for MNIST.", ge=0, le=9)
+    label: str = Field(
+        description="The name of that class in the model's data set: `7` for MNIST, "
+        "`Sneaker` for Fashion-MNIST."
+    )
+    probabilities: list[float] = Field(description="The probability of each class 0–9.")
     model: str = Field(description="The name of the model that answered.")
+    dataset: str = Field(description="The data set the model was trained on (`serve -d`).")
     input: list[list[int]] = Field(
         description="The 28×28 image the model saw, rows of 0–255, ink bright on dark."
     )
@@ -110,6 +120,7 @@ class ModelInfo(BaseModel):
 
     name: str = Field(description="What `mnistlab serve --model` takes.")
     family: str = Field(description="How it is built: `classical`, `cnn` or `ensemble`.")
+    dataset: str = Field(description="The data set it was trained on.")
     created: str = Field(description="When training finished (ISO 8601, UTC).")
     n_train: int = Field(description="How many training images it saw.")
     test_accuracy: float | None = Field(
@@ -124,7 +135,14 @@ class ModelsResponse(BaseModel):
     """The model that answers, and every model saved beside it."""
 
     serving: ModelInfo = Field(description="The model that answers `POST /api/predict`.")
-    available: list[ModelInfo] = Field(description="Every trained model in its store.")
+    available: list[ModelInfo] = Field(
+        description="Every trained model of the same data set in its store."
+    )
+    dataset: str = Field(description="The data set served (`mnistlab serve -d`).")
+    class_names: list[str] = Field(
+        description="The name of each class 0–9: `0`…`9` for MNIST, `T-shirt/top`… for "
+        "Fashion-MNIST."
+    )
 
 
 class Health(BaseModel):
@@ -132,6 +150,7 @@ class Health(BaseModel):
 
     status: str = Field(description="Always `ok` when the server answers.")
     model: str = Field(description="The model it serves.")
+    dataset: str = Field(description="The data set of that model.")
     version: str = Field(description="The mnistlab version.")
 
 
@@ -139,6 +158,7 @@ def _model_info(record: ModelRecord, state: str = TRAINED) -> ModelInfo:
     return ModelInfo(
         name=record.name,
         family=record.family,
+        dataset=record.dataset,
         created=record.created,
         n_train=record.n_train,
         test_accuracy=record.test_accuracy,
@@ -171,8 +191,11 @@ class _SecurityHeaders:
 class _Predictor:
     """Preprocess in worker threads, a bounded number at a time; predict in shared batches."""
 
-    def __init__(self, model: TrainedModel, *, max_pixels: int, workers: int) -> None:
+    def __init__(
+        self, model: TrainedModel, labels: tuple[str, ...], *, max_pixels: int, workers: int
+    ) -> None:
         self.model = model
+        self.labels = labels
         self.max_pixels = max_pixels
         self._decoding = threading.BoundedSemaphore(workers)
         self._batcher = BatchingPredictor(model.classifier)
@@ -182,14 +205,56 @@ class _Predictor:
             digit = preprocess(data, max_pixels=self.max_pixels)
         p = self._batcher.predict(np.ascontiguousarray(digit, dtype=np.uint8).reshape(N_PIXELS))
         confidence = judge(digit, p, self.model.record.dataset)
+        best = int(np.argmax(p))
         return Prediction(
-            digit=int(np.argmax(p)),
+            digit=best,
+            label=self.labels[best],
             probabilities=[float(v) for v in p],
             model=self.model.name,
+            dataset=self.model.record.dataset,
             input=digit.tolist(),
             unsure=confidence.unsure,
             unsure_reason=confidence.reason,
         )
+
+
+def _digits(spec: DatasetSpec) -> bool:
+    return spec.class_names == tuple(str(d) for d in range(len(spec.class_names)))
+
+
+def render_page(page: str, spec: DatasetSpec) -> str:
+    """The page for the data set ``spec``: MNIST's as it is, another's with its class names.
+
+    The page says "digit" throughout; for a data set whose classes are not the
+    digits, the bars carry the class names and the headings name the data set.
+
+    Example
+    -------
+    >>> "Sneaker" in render_page(PAGE, get_dataset_spec("fashion-mnist"))  # doctest: +SKIP
+    True
+    """
+    if _digits(spec):
+        return page
+    for index, name in enumerate(spec.class_names):
+        page = page.replace(
+            f'<span class="label">{index}</span>', f'<span class="label">{html.escape(name)}</span>'
+        )
+    title = html.escape(spec.title)
+    replacements = {
+        "<title>mnistlab: draw a digit</title>": f"<title>mnistlab: draw a {title} image</title>",
+        "<h1>Draw a digit</h1>": f"<h1>Draw a {title} image</h1>",
+        '<h2 id="draw-title">Your digit</h2>': '<h2 id="draw-title">Your drawing</h2>',
+        "draw one digit from 0 to 9": f"draw one {title} image",
+        "Draw one digit, large and centred.": "Draw one item, large and centred.",
+        "of a handwritten digit.": "of one item.",
+        'aria-label="Predicted digit"': 'aria-label="Predicted class"',
+        "Draw a digit to see": "Draw to see",
+        'aria-label="Probability of each digit"': 'aria-label="Probability of each class"',
+        "as in MNIST": f"as in {title}",
+    }
+    for old, new in replacements.items():
+        page = page.replace(old, new)
+    return page.replace("<body>", f'<body data-dataset="{html.escape(spec.name)}">', 1)
 
 
 async def _read_image(request: Request) -> bytes:
@@ -234,9 +299,11 @@ def create_app(
     Parameters
     ----------
     model : TrainedModel
-        The model that answers every prediction, loaded once by the caller.
+        The model that answers every prediction, loaded once by the caller;
+        its data set (its record's) gives the class names the app answers with.
     store : ModelStore, optional
-        The store it came from; ``GET /api/models`` lists its other models.
+        The store it came from (the store of that data set); ``GET /api/models``
+        lists its other models.
     max_body_bytes : int, default 10 MiB
         The largest request body; larger ones get a 413 before they are read.
     max_pixels : int
@@ -258,7 +325,10 @@ def create_app(
     """
     if max_body_bytes < 1 or max_pixels < 1 or workers < 1:
         raise ValueError("max_body_bytes, max_pixels and workers must be positive")
-    predictor = _Predictor(model, max_pixels=max_pixels, workers=workers)
+    spec = get_dataset_spec(model.record.dataset)
+    if store is not None and store.dataset != spec.name:
+        raise ValueError(f"the store holds models of {store.dataset}, not {spec.name}")
+    predictor = _Predictor(model, spec.class_names, max_pixels=max_pixels, workers=workers)
     app = FastAPI(
         title="mnistlab",
         version=__version__,
@@ -267,7 +337,9 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    page = (resources.files("mnistlab.web") / "static" / "index.html").read_text("utf-8")
+    page = render_page(
+        (resources.files("mnistlab.web") / "static" / "index.html").read_text("utf-8"), spec
+    )
     app.mount("/static", StaticFiles(packages=[("mnistlab.web", "static")]), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -302,12 +374,17 @@ def create_app(
         else:
             statuses = await run_in_threadpool(store.statuses)
             available = [_model_info(s.record, s.state) for s in statuses]
-        return ModelsResponse(serving=_model_info(model.record), available=available)
+        return ModelsResponse(
+            serving=_model_info(model.record),
+            available=available,
+            dataset=spec.name,
+            class_names=list(spec.class_names),
+        )
 
     @app.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Health:
         """The server is up and its model is loaded."""
-        return Health(status="ok", model=model.name, version=__version__)
+        return Health(status="ok", model=model.name, dataset=spec.name, version=__version__)
 
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(_SecurityHeaders)

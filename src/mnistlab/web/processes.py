@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_DEFAULT_WORKERS",
     "PRIVATE_SUPERVISOR",
+    "WORKER_DATASET_ENV",
     "WORKER_MODEL_ENV",
     "check_workers",
     "default_workers",
@@ -49,6 +50,8 @@ MAX_DEFAULT_WORKERS = 4
 PRIVATE_SUPERVISOR = "uvicorn-multiprocess"
 #: How the parent tells its worker processes which model to load (see worker_app).
 WORKER_MODEL_ENV = "MNISTLAB_SERVE_MODEL"
+#: And of which data set's models.
+WORKER_DATASET_ENV = "MNISTLAB_SERVE_DATASET"
 #: Where uvicorn finds the factory that builds each worker's app.
 WORKER_APP = f"{__name__}:worker_app"
 #: uvicorn's own log: warnings and errors only.
@@ -102,13 +105,14 @@ def worker_app() -> FastAPI:
     """Build the app in a worker process started by :func:`run_worker_processes`.
 
     uvicorn starts each worker afresh and imports this factory; the parent has
-    already checked that the model loads, and passes its name and directory in
-    the environment, the only channel to a newly started process.
+    already checked that the model loads, and passes its name, data set and
+    directory in the environment, the only channel to a newly started process.
     """
-    from mnistlab.models.store import ModelStore
+    from mnistlab.models.store import DEFAULT_DATASET, ModelStore
     from mnistlab.web.app import create_app
 
-    store = ModelStore(Locations.resolve().models_dir)
+    dataset = os.environ.get(WORKER_DATASET_ENV, DEFAULT_DATASET)
+    store = ModelStore(Locations.resolve().models_dir, dataset)
     app = create_app(model=store.load(os.environ[WORKER_MODEL_ENV]), store=store)
     freeze_loaded_objects()
     return app
@@ -134,7 +138,13 @@ def run_in_this_process(app: FastAPI, sock: socket.socket, *, host: str) -> None
 
 
 def run_worker_processes(
-    sock: socket.socket, *, model: str, models_dir: Path, host: str, workers: int
+    sock: socket.socket,
+    *,
+    model: str,
+    models_dir: Path,
+    host: str,
+    workers: int,
+    dataset: str = "mnist",
 ) -> None:
     """Serve from ``workers`` processes on the listening ``sock`` until stopped.
 
@@ -149,11 +159,13 @@ def run_worker_processes(
     model : str
         The name of the model each process serves.
     models_dir : Path
-        The directory of the store it is loaded from.
+        The models directory it is loaded from (the top one, as ``Locations`` has it).
     host : str
         The host ``sock`` listens on, for uvicorn's own messages.
     workers : int
         How many processes serve.
+    dataset : str, default "mnist"
+        The data set whose store holds ``model``.
     """
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -166,7 +178,8 @@ def run_worker_processes(
         workers=workers,
         log_level=LOG_LEVEL,
     )
-    with _environment({WORKER_MODEL_ENV: model, MODELS_DIR_ENV: str(models_dir)}):
+    values = {WORKER_MODEL_ENV: model, WORKER_DATASET_ENV: dataset, MODELS_DIR_ENV: str(models_dir)}
+    with _environment(values):
         Multiprocess(config, sockets=[sock]).run()
 
 

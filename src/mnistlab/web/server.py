@@ -75,19 +75,23 @@ class ServerStart:
     skipped : tuple of str
         One line for each model passed over because its file is missing or
         damaged (only when no model was named).
+    dataset : str
+        The data set the model was trained on.
     """
 
     model: str
     url: str
     processes: int
     skipped: tuple[str, ...] = ()
+    dataset: str = "mnist"
 
     @property
     def line(self) -> str:
-        """The line ``Serving model ... on URL with N processes (...)``."""
+        """The line ``Serving model ... [of DATASET] on URL with N processes (...)``."""
         processes = "1 process" if self.processes == 1 else f"{self.processes} processes"
+        of = "" if self.dataset == "mnist" else f" of {self.dataset}"
         return (
-            f"Serving model {self.model} on {self.url} with {processes} "
+            f"Serving model {self.model}{of} on {self.url} with {processes} "
             "(API docs at /docs; Ctrl-C to stop)"
         )
 
@@ -118,6 +122,7 @@ def serve(
     model: str | None = None,
     *,
     models_dir: str | os.PathLike[str] | None = None,
+    dataset: str = "mnist",
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     workers: int | None = None,
@@ -133,7 +138,10 @@ def serve(
     model : str, optional
         A trained model's name; default: :func:`live_model`.
     models_dir : path-like, optional
-        The model store; default: ``MNISTLAB_MODELS_DIR``, else the user's.
+        The models directory; default: ``MNISTLAB_MODELS_DIR``, else the user's.
+    dataset : str, default "mnist"
+        The data set whose models are served; the app answers with its class
+        names (``Sneaker`` for ``fashion-mnist``).
     host : str, default "127.0.0.1"
         The address to listen on; ``"0.0.0.0"`` opens the app to the network,
         which has no authentication.
@@ -155,8 +163,11 @@ def serve(
     ConfigError
         If the web extra is not installed, ``workers`` is less than 1, or the
         address cannot be listened on.
+    UnknownDatasetError
+        If the data set registry has no data set called ``dataset``.
     ModelNotTrainedError, UnknownModelError, ModelFileError
-        If the model cannot be loaded: nothing listens then.
+        If the model cannot be loaded (a model of another data set never is):
+        nothing listens then.
     """
     check_workers(workers)
     try:
@@ -170,7 +181,7 @@ def serve(
     from mnistlab.models.store import ModelStore
 
     locations = Locations.resolve(models_dir=models_dir)
-    store = ModelStore(locations.models_dir)
+    store = ModelStore(locations.models_dir, dataset)
     skipped: tuple[str, ...] = ()
     if model is not None:
         name = model
@@ -183,7 +194,13 @@ def serve(
         cap_malloc_arenas()  # before the server's threads and worker processes start
         processes = server_processes(workers)
         address = url(host, sock.getsockname()[1])
-        start = ServerStart(model=name, url=address, processes=processes, skipped=skipped)
+        start = ServerStart(
+            model=name,
+            url=address,
+            processes=processes,
+            skipped=skipped,
+            dataset=store.dataset,
+        )
         if on_start is None:
             for line in skipped:
                 logger.warning("%s", line)
@@ -195,5 +212,10 @@ def serve(
             return
         del trained  # each worker loads its own copy
         run_worker_processes(
-            sock, model=name, models_dir=locations.models_dir, host=host, workers=processes
+            sock,
+            model=name,
+            models_dir=locations.models_dir,
+            host=host,
+            workers=processes,
+            dataset=store.dataset,
         )

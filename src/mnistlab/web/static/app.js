@@ -209,7 +209,7 @@
       bar.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
       bar.querySelector(".value").textContent = percent;
       bar.classList.toggle("best", d === best);
-      bar.setAttribute("aria-label", `digit ${d}: ${percent}`);
+      bar.setAttribute("aria-label", `${bar.querySelector(".label").textContent}: ${percent}`);
     });
   }
 
@@ -235,13 +235,16 @@
 
   function showPrediction(answer) {
     const p = answer.probabilities;
-    digitOut.textContent = String(answer.digit);
+    // The class's name: the digit itself for MNIST, e.g. "Sneaker" for Fashion-MNIST.
+    const label = answer.label ?? String(answer.digit);
+    const kind = label === String(answer.digit) ? "digit" : "image";
+    digitOut.textContent = label;
     digitOut.dataset.digit = String(answer.digit);
     confidence.textContent = `${(100 * p[answer.digit]).toFixed(1)}% sure`;
-    statusLine.textContent = `The model ${answer.model} reads a ${answer.digit}.`;
+    statusLine.textContent = `The model ${answer.model} reads a ${label}.`;
     // The server says when the image may not be a digit of the model's data set.
     unsureNote.textContent = answer.unsure
-      ? `Unsure: this may not be a digit like those the model learned (${answer.unsure_reason}).`
+      ? `Unsure: this may not be a ${kind} like those the model learned (${answer.unsure_reason}).`
       : "";
     unsureNote.hidden = !answer.unsure;
     setBars(p, answer.digit);
