@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from mnistlab.data.registry import get_dataset_spec
+from mnistlab.errors import UnknownDatasetError
 from mnistlab.versions import release
 
 if TYPE_CHECKING:
@@ -411,11 +413,19 @@ def _compare(number: BookNumber, values: Mapping[str, Any], sklearn: str) -> Num
     return NumberComparison(number, ours, Verdict.UNEXPLAINED)
 
 
+def _title(data_name: str) -> str:
+    """A data set's name as people write it (``Fashion-MNIST``), or ``data_name`` if unknown."""
+    try:
+        return get_dataset_spec(data_name).title
+    except UnknownDatasetError:
+        return data_name
+
+
 def _why_not(results: StudyResults, data_name: str, full_data: bool) -> str:
     """Why the study's numbers cannot be the book's, or ``""`` when they can be."""
     prefix = "Not compared with the book"
     if data_name != "mnist":
-        return f"{prefix}: it printed numbers for MNIST, and this study ran on {data_name}."
+        return f"{prefix}: it printed numbers for MNIST, and this study ran on {_title(data_name)}."
     if not full_data:
         train, test = FULL_SIZES
         return (

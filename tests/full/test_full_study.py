@@ -129,12 +129,13 @@ EXPECTED_FIGURES: dict[str, set[str]] = {
 }
 
 
-def _study(out: Path, locations: Locations) -> dict[str, Any]:
+def run_study_command(out: Path, locations: Locations, *args: str) -> dict[str, Any]:
+    """Run ``mnistlab study --out OUT ARGS`` as a user would; return its results.json."""
     env = dict(os.environ)
     env[DATA_DIR_ENV] = str(locations.data_dir) if locations.data_dir else ""
     env[CACHE_DIR_ENV] = str(locations.cache_dir)
     proc = subprocess.run(
-        [sys.executable, "-m", "mnistlab", "study", "--out", str(out)],
+        [sys.executable, "-m", "mnistlab", "study", "--out", str(out), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -151,7 +152,7 @@ def _study(out: Path, locations: Locations) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory, locations: Locations) -> Path:
     out = tmp_path_factory.mktemp("full") / "report"
-    _study(out, locations)
+    run_study_command(out, locations)
     return out
 
 
@@ -351,7 +352,7 @@ def test_the_book_beside_every_printed_number(report: Path, results: dict[str, A
 def test_second_run_comes_from_the_cache(
     report: Path, results: dict[str, Any], locations: Locations, tmp_path: Path
 ) -> None:
-    again = _study(tmp_path / "again", locations)
+    again = run_study_command(tmp_path / "again", locations)
     cached = {name: step["cached"] for name, step in again["steps"].items() if name != "look"}
     assert all(cached.values()), cached
     for name, step in again["steps"].items():

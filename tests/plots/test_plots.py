@@ -17,6 +17,7 @@ from mnistlab.plots import (
     plot_denoising,
     plot_digit,
     plot_digits,
+    plot_misclassified,
     plot_precision_recall_curves,
     plot_precision_recall_vs_threshold,
     plot_precision_vs_recall,
@@ -171,6 +172,29 @@ def test_confusion_matrix_labels_and_values() -> None:
     assert ax.get_title() == "Counts"
     assert np.array_equal(ax.get_images()[0].get_array(), cm)
     assert ax.texts[12].get_text() == "12"
+
+
+def test_confusion_matrix_slants_class_names_not_digits() -> None:
+    cm = np.eye(10, dtype=int)
+    named = plot_confusion_matrix(cm, class_names=FASHION)
+    assert {(t.get_rotation(), t.get_horizontalalignment()) for t in named.get_xticklabels()} == {
+        (40.0, "right")
+    }
+    digits = plot_confusion_matrix(cm, class_names=[str(i) for i in range(10)])
+    assert {t.get_rotation() for t in digits.get_xticklabels()} == {0.0}
+
+
+def test_misclassified_images_are_labelled_by_class_name(images: np.ndarray) -> None:
+    def labels(class_names: tuple[str, ...] | None) -> list[str]:
+        ax = plot_misclassified(
+            images[:2], true=[9, 1], predicted=[7, 3], probability=[0.981, 0.5],
+            n_cols=2, class_names=class_names,
+        )  # fmt: skip
+        return [t.get_text() for t in ax.texts]
+
+    assert labels(None) == labels(tuple(str(i) for i in range(10))) == ["9→7 0.98", "1→3 0.50"]
+    # Too long for one line over a 28-pixel image: broken after the arrow.
+    assert labels(FASHION) == ["Ankle boot→\nSneaker 0.98", "Trouser→\nDress 0.50"]
 
 
 def test_confusion_matrices_two_panels_percent() -> None:

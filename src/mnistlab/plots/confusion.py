@@ -10,6 +10,9 @@ from sklearn.metrics import ConfusionMatrixDisplay
 
 from mnistlab.plots._axes import axes_or_new, new_figure
 
+#: Tick labels longer than this many characters (class names, not digits) are slanted.
+SHORT_TICK = 3
+
 
 def plot_confusion_matrix(
     matrix: np.ndarray,
@@ -27,7 +30,8 @@ def plot_confusion_matrix(
     matrix : array (n_classes, n_classes)
         Rows are true classes, columns predicted classes.
     class_names : sequence of str
-        Tick labels.
+        Tick labels. Names longer than a few characters ("T-shirt/top") are
+        slanted on the x axis, so that neighbours do not overlap.
     values_format : str, optional
         Format of the cell texts, e.g. ``"d"`` or ``".0%"``.
     title : str, optional
@@ -43,9 +47,13 @@ def plot_confusion_matrix(
     >>> ax = plot_confusion_matrix(cm, class_names=[str(i) for i in range(10)])  # doctest: +SKIP
     """
     ax = axes_or_new(ax, figsize=(6.0, 5.5))
-    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=list(class_names)).plot(
+    names = [str(name) for name in class_names]
+    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=names).plot(
         ax=ax, values_format=values_format, colorbar=colorbar
     )
+    if max((len(name) for name in names), default=0) > SHORT_TICK:
+        for label in ax.get_xticklabels():
+            label.set(rotation=40, horizontalalignment="right", rotation_mode="anchor")
     if title is not None:
         ax.set_title(title)
     return ax

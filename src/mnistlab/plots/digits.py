@@ -1,4 +1,4 @@
-"""Figures of digit images: one image, a mosaic, the class-pair grid, denoising."""
+"""Figures of the data's images: one image, a mosaic, the class-pair grid, denoising, mistakes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from matplotlib.axes import Axes
 from mnistlab.plots._axes import axes_or_new, new_figure
 
 IMAGE_SIDE = 28
+#: A mistake's label longer than this many characters breaks after its arrow.
+MISTAKE_LINE = 12
 
 
 def plot_digit(image: np.ndarray, *, title: str | None = None, ax: Axes | None = None) -> Axes:
@@ -35,7 +37,7 @@ def plot_digit(image: np.ndarray, *, title: str | None = None, ax: Axes | None =
 
 
 def _show(ax: Axes, picture: np.ndarray, title: str | None) -> Axes:
-    # A picture of digits without axes, in the binary colormap, titled if asked.
+    # A picture of images without axes, in the binary colormap, titled if asked.
     ax.imshow(picture, cmap="binary")
     ax.axis("off")
     if title is not None:
@@ -70,7 +72,7 @@ def plot_digits(
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Draw images as one mosaic, ``n_cols`` per row (the first 100 digits: a 10×10 grid).
+    """Draw images as one mosaic, ``n_cols`` per row (the first 100 images: a 10×10 grid).
 
     Returns
     -------
@@ -161,6 +163,19 @@ def plot_denoising(
     return list(axes)
 
 
+def _mistake_label(
+    true: int, predicted: int, probability: float, class_names: Sequence[str] | None
+) -> str:
+    # "9→7 0.98"; with long class names "Ankle boot→" over "Sneaker 0.98".
+    def name(label: int) -> str:
+        return str(label) if class_names is None else str(class_names[int(label)])
+
+    line = f"{name(true)}→{name(predicted)} {probability:.2f}"
+    if len(line) <= MISTAKE_LINE:
+        return line
+    return f"{name(true)}→\n{name(predicted)} {probability:.2f}"
+
+
 def plot_misclassified(
     images: np.ndarray,
     *,
@@ -168,20 +183,24 @@ def plot_misclassified(
     predicted: Sequence[int],
     probability: Sequence[float],
     n_cols: int = 10,
+    class_names: Sequence[str] | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Draw digits a model gets wrong, each labelled "true→predicted" and its probability.
+    """Draw images a model gets wrong, each labelled "true→predicted" and its probability.
 
     Parameters
     ----------
     images : array, shape (n, 784)
         The misclassified images.
     true, predicted : sequence of int
-        The right digit and the model's answer, per image.
+        The right class label and the model's answer, per image.
     probability : sequence of float
         The probability the model gave its (wrong) answer.
     n_cols : int, default 10
+    class_names : sequence of str, optional
+        The names of the class labels; the labels themselves when omitted. A
+        label too long for its image breaks after the arrow.
     title : str, optional
     ax : Axes, optional
         Drawn on a new Figure when omitted.
@@ -189,7 +208,7 @@ def plot_misclassified(
     Returns
     -------
     Axes
-        One image (the mosaic) and one text label per digit.
+        One image (the mosaic) and one text label per image.
 
     Example
     -------
@@ -207,7 +226,7 @@ def plot_misclassified(
         ax.text(
             col * IMAGE_SIDE + 1,
             row * IMAGE_SIDE + 1,
-            f"{true[i]}→{predicted[i]} {probability[i]:.2f}",
+            _mistake_label(true[i], predicted[i], probability[i], class_names),
             fontsize=6.5,
             color="#b3261e",
             va="top",

@@ -29,6 +29,7 @@ from mnistlab.plots.digits import (
     plot_digits,
     plot_misclassified,
 )
+from mnistlab.report.labels import DIGIT_NAMES, DatasetWords
 from mnistlab.report.ladder import LadderReport
 from mnistlab.study.data import StudyData
 from mnistlab.study.results import StepResult
@@ -59,10 +60,9 @@ def _look(result: StepResult, data: StudyData) -> list[FigureSpec]:
     v = result.values
     first = plot_digit(data.X_train[v["some_digit_index"]], title=None)
     grid = plot_digits(data.X_train[:100], n_cols=10)
+    named = DatasetWords.of(data.class_names).a_class(v["some_digit_name"])
     return [
-        FigureSpec(
-            "some_digit", f"The first training image, a {v['some_digit_name']}.", _figure_of(first)
-        ),
+        FigureSpec("some_digit", f"The first training image, {named}.", _figure_of(first)),
         FigureSpec("first_100_digits", "The first 100 training images.", _figure_of(grid)),
     ]
 
@@ -224,7 +224,9 @@ def draw_step_figures(result: StepResult, data: StudyData) -> list[FigureSpec]:
     return drawer(result, data) if drawer is not None else []
 
 
-def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
+def draw_gallery(
+    ladder: LadderReport, X_test: np.ndarray, class_names: Sequence[str] | None = None
+) -> FigureSpec | None:
     """Draw the best model's most confident mistakes; ``None`` if it makes none.
 
     Parameters
@@ -233,6 +235,9 @@ def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
         The evaluated models; the gallery is the best one's.
     X_test : ndarray, shape (n, 784)
         The test images the mistakes index into.
+    class_names : sequence of str, optional
+        The names of the class labels, for the images' labels and the caption;
+        the digits "0" to "9" when omitted.
 
     Returns
     -------
@@ -240,7 +245,7 @@ def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
 
     Example
     -------
-    >>> spec = draw_gallery(ladder, data.X_test)   # doctest: +SKIP
+    >>> spec = draw_gallery(ladder, data.X_test, data.class_names)   # doctest: +SKIP
     """
     items = ladder.gallery_items()
     if not items:
@@ -253,10 +258,12 @@ def draw_gallery(ladder: LadderReport, X_test: np.ndarray) -> FigureSpec | None:
         predicted=[int(m["predicted"]) for m in items],
         probability=[float(m["probability"]) for m in items],
         n_cols=GALLERY_COLUMNS,
+        class_names=class_names,
         ax=figure.add_subplot(),
     )
+    images = DatasetWords.of(DIGIT_NAMES if class_names is None else class_names).images
     caption = (
-        f"Test digits that {ladder.best.name} gets wrong, the most confident first: "
+        f"Test {images} that {ladder.best.name} gets wrong, the most confident first: "
         "true→predicted and the probability of the wrong answer."
     )
     return FigureSpec("misclassified", caption, figure)

@@ -1,14 +1,22 @@
-"""Readable labels of the study's values, from their keys.
+"""Readable labels of the study's values, from their keys, and the words for a data set.
 
 Example
 -------
 >>> label_for("roc_auc"), label_for("f1", "forest")
 ('ROC AUC', 'Forest F1')
+>>> DatasetWords.of([str(digit) for digit in range(10)]).image
+'digit'
 """
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "STEP_LABELS", "label_for"]
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["DIGIT_NAMES", "LABELS", "STEP_LABELS", "DatasetWords", "label_for"]
+
+#: The class names of a data set of digits: its labels are the digits themselves.
+DIGIT_NAMES = tuple(str(digit) for digit in range(10))
 
 # Words that a plain ``capitalize()`` would spell wrong.
 _WORDS = {
@@ -112,3 +120,50 @@ def label_for(key: str, step: str = "") -> str:
     words = [_WORDS.get(w, w) for w in key.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:] if text else key
+
+
+@dataclass(frozen=True)
+class DatasetWords:
+    """The words the report uses for a data set's images and classes.
+
+    A data set whose class names are the digits "0" to "9" is one of digits:
+    its images are digits and a class is named by its digit, as the chapter
+    says ("a 5"). Any other data set's images are images, and a class is named
+    by its class name in quotes ("class “Sandal”").
+
+    Parameters
+    ----------
+    digits : bool
+        Whether the class names are the digits "0" to "9".
+
+    Example
+    -------
+    >>> mnist = DatasetWords.of([str(d) for d in range(10)])
+    >>> mnist.images, mnist.a_class("5")
+    ('digits', 'a 5')
+    >>> fashion = DatasetWords.of(["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    ...                            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])
+    >>> fashion.images, fashion.a_class("Ankle boot")
+    ('images', 'class “Ankle boot”')
+    """
+
+    digits: bool
+
+    @classmethod
+    def of(cls, class_names: Sequence[str]) -> DatasetWords:
+        """The words for a data set of these class names."""
+        return cls(digits=tuple(str(c) for c in class_names) == DIGIT_NAMES)
+
+    @property
+    def image(self) -> str:
+        """What one image is: ``"digit"`` or ``"image"``."""
+        return "digit" if self.digits else "image"
+
+    @property
+    def images(self) -> str:
+        """What the images are, plural: ``"digits"`` or ``"images"``."""
+        return self.image + "s"
+
+    def a_class(self, name: str) -> str:
+        """An image of the class ``name``, after a comma: ``"a 5"`` or ``"class “Coat”"``."""
+        return f"a {name}" if self.digits else f"class “{name}”"

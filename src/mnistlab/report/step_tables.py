@@ -8,9 +8,11 @@ Everything else is laid out by :mod:`mnistlab.report.values`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mnistlab.report.labels import DatasetWords
 from mnistlab.report.tables import Table, key_value_table, matrix_table
 
 __all__ = ["step_tables"]
@@ -28,10 +30,11 @@ def _folds(rows: Sequence[tuple[str, Sequence[Any]]], caption: str) -> Table:
     )
 
 
-def _look(v: Mapping[str, Any]) -> tuple[list[Table], set[str]]:
+def _look(v: Mapping[str, Any], class_names: Sequence[str]) -> tuple[list[Table], set[str]]:
     if not isinstance(v.get("first_100_labels"), list):
         return [], set()
-    # The bare labels, in the grid of the figure beside: class names would not fit.
+    # The bare labels, in the grid of the figure beside: class names would not fit,
+    # so a note below names each label (a digit names itself).
     labels = [int(label) for label in v["first_100_labels"]]
     grid = [labels[i : i + 10] for i in range(0, len(labels), 10)]
     table = matrix_table(
@@ -42,6 +45,9 @@ def _look(v: Mapping[str, Any]) -> tuple[list[Table], set[str]]:
         corner="",
         diagonal=False,
     )
+    if not DatasetWords.of(class_names).digits:
+        legend = ", ".join(f"{i} {name}" for i, name in enumerate(class_names))
+        table = dataclasses.replace(table, notes=(f"Labels: {legend}.",))
     return [table], {"first_100_labels"}
 
 
@@ -176,7 +182,7 @@ def step_tables(
     ['cv_accuracies', 'manual_accuracies']
     """
     if step == "look":
-        return _look(values)
+        return _look(values, class_names)
     if step == "cross_validation":
         return _cross_validation(values)
     if step == "multiclass":

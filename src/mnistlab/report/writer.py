@@ -116,7 +116,7 @@ def _write_into(
         extra["engine"] = where_it_ran(results, engine)
     if ladder is not None:
         progress("report: leaderboard", len(ordered), len(ordered))
-        gallery = draw_gallery(ladder, test_images)
+        gallery = draw_gallery(ladder, test_images, names)
         figures = _save_figures([] if gallery is None else [gallery], figures_dir, taken, "ladder")
         sections.append(ladder_section(ladder, figures))
         extra.update(ladder_json(ladder, [figure_record(f) for f in figures]))

@@ -1,4 +1,4 @@
-"""Steps 1–9: the data, the 5-detector, its evaluation and the random forest.
+"""Steps 1–9: the data, the detector of the positive class, its evaluation and the random forest.
 
 Each step function turns the cached computations it needs into the step's
 values and arrays; everything here is cheap, so warm runs are fast. Every
@@ -47,7 +47,7 @@ def look(ctx: StudyContext, entries: Entries) -> StepOutput:
 
 
 def binary(ctx: StudyContext, entries: Entries) -> StepOutput:
-    """Step 2: the SGD 5-detector's answer for ``some_digit``."""
+    """Step 2: the SGD detector's answer for ``some_digit`` (the chapter's 5-detector)."""
     sgd = entries["binary_sgd"].values
     return {
         "positive_class": ClassLabel(ctx.settings.positive_class),

@@ -14,6 +14,24 @@ from mnistlab.study.results import Entries, StepOutput
 
 #: Images per cell of the error-analysis grid (a 5×5 block).
 GRID_CELL_SIZE = 25
+#: The two labels of step 12 where the class labels are the digits, as the chapter names them.
+DIGIT_LABELS = ("large (digit >= 7)", "odd")
+#: The same two labels where the classes have names (the label is a class's number).
+CLASS_LABELS = ("label >= 7", "odd label")
+
+
+def multilabel_names(class_names: tuple[str, ...]) -> list[str]:
+    """The names of the two labels of step 12, in the words of the data set's classes.
+
+    Example
+    -------
+    >>> multilabel_names(tuple(str(d) for d in range(10)))
+    ['large (digit >= 7)', 'odd']
+    >>> multilabel_names(("T-shirt/top", "Trouser"))
+    ['label >= 7', 'odd label']
+    """
+    digits = class_names == tuple(str(d) for d in range(10))
+    return list(DIGIT_LABELS if digits else CLASS_LABELS)
 
 
 def multiclass(ctx: StudyContext, entries: Entries) -> StepOutput:
@@ -71,7 +89,7 @@ def multilabel(ctx: StudyContext, entries: Entries) -> StepOutput:
     entry = entries["multilabel"]
     y, y_pred = entry.arrays["y_multilabel"], entry.arrays["oof_predict"]
     return {
-        "labels": ["large (digit >= 7)", "odd"],
+        "labels": multilabel_names(tuple(str(c) for c in ctx.data.class_names)),
         "prediction": entry.values["prediction"],
         "f1_macro": Number(f1_score(y, y_pred, average="macro")),
         "f1_weighted": Number(f1_score(y, y_pred, average="weighted")),
