@@ -261,6 +261,8 @@ def test_every_json_output_follows_its_documented_schema(
               str(tmp_path / "missing.png"))["kind"],
         _json(capsys, "evaluate", MODEL, "--json", "--models-dir", str(models_dir),
               *_data_args(locations))["kind"],
+        _json(capsys, "robustness", MODEL, "--n", "10", "--json", "--models-dir",
+              str(models_dir), *_data_args(locations))["kind"],
         _json(capsys, "tune", MODEL, "--grid", "n_neighbors=3,4", "--n-subset", "600",
               "--folds", "2", "--workers", "1", "--out", str(tmp_path), "--json",
               *_data_args(locations))["kind"],

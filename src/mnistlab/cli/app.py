@@ -89,6 +89,7 @@ def _register_commands() -> None:
     import mnistlab.cli.data as data_commands
     import mnistlab.cli.models as model_commands
     import mnistlab.cli.predict as predict_commands
+    import mnistlab.cli.robustness as robustness_commands
     import mnistlab.cli.serve as serve_commands
     import mnistlab.cli.study as study_commands
     import mnistlab.cli.tune as tune_commands
@@ -102,6 +103,7 @@ def _register_commands() -> None:
     app.command(name="leaderboard")(model_commands.leaderboard_command)
     app.command(name="predict")(predict_commands.predict)
     app.command(name="serve")(serve_commands.serve)
+    app.command(name="robustness")(robustness_commands.robustness)
 
 
 _register_commands()

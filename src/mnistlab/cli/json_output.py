@@ -221,6 +221,36 @@ SCHEMAS["data-list"] = _kind(
 )
 
 
+# ``robustness`` (``mnistlab robustness MODEL --json``): accuracy under each corruption.
+_MAYBE_NUMBER = _maybe(_NUMBER)
+SCHEMAS["robustness"] = _kind(
+    "robustness",
+    {
+        "model": _STR,
+        "dataset": _STR,
+        "n_images": _INT,
+        "seed": _INT,
+        "clean_accuracy": _MAYBE_NUMBER,
+        "mnist_c_mean": _MAYBE_NUMBER,
+        "photo_mean": _MAYBE_NUMBER,
+        "overall_mean": _MAYBE_NUMBER,
+        "scores": {
+            "type": "array",
+            "items": _object(
+                {
+                    "name": _STR,
+                    "kind": {"enum": ["clean", "corruption", "photo"]},
+                    "parameter": _STR,
+                    "accuracy": _NUMBER,
+                    "n_images": _INT,
+                    "unread": _INT,
+                }
+            ),
+        },
+    },
+)
+
+
 def envelope(kind: str, **fields: Any) -> dict[str, Any]:
     """Return ``fields`` in the envelope of ``kind``: ``{"schema": 1, "kind": kind, ...}``.
 
