@@ -7,7 +7,11 @@ failed, what was seen, and what to do about it; the CLI prints it as one line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 class MnistlabError(Exception):
@@ -56,6 +60,45 @@ class ModelFileError(MnistlabError, ValueError):
 
 class ClusterError(MnistlabError, RuntimeError):
     """The Dask cluster running the work failed: workers lost for good, or the scheduler gone."""
+
+
+def lookup(
+    table: Mapping[str, _T], name: str, *, what: str, error: type[ConfigError] = ConfigError
+) -> _T:
+    """Return the entry of ``table`` called ``name``, or say which names there are.
+
+    Parameters
+    ----------
+    table : mapping of str to object
+        The entries by name, in the order the message lists them.
+    name : str
+        The name asked for.
+    what : str
+        What an entry is, for the message ("corruption", "photo variant").
+    error : type of ConfigError, default=ConfigError
+        The error raised for a name the table does not hold.
+
+    Returns
+    -------
+    object
+        ``table[name]``.
+
+    Raises
+    ------
+    ConfigError
+        Of type ``error``, if ``table`` holds no ``name``; the message lists the names there are.
+
+    Example
+    -------
+    >>> lookup({"a": 1, "b": 2}, "c", what="letter")
+    Traceback (most recent call last):
+    ...
+    mnistlab.errors.ConfigError: no letter called 'c'; choose one of: a, b
+    """
+    try:
+        return table[name]
+    except KeyError:
+        raise error(f"no {what} called {name!r}; choose one of: {', '.join(table)}") from None
 
 
 def brief(exc: BaseException, *, limit: int = 200, with_type: bool = True) -> str:

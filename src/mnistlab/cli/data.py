@@ -19,7 +19,7 @@ from mnistlab.cli.checks import check_dataset, check_writable_file
 from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption
-from mnistlab.cli.output import progress_bar, stderr_console, stdout_console
+from mnistlab.cli.output import stderr_console, stdout_console, task_bars
 from mnistlab.config import Locations
 from mnistlab.data import (
     Dataset,
@@ -35,7 +35,6 @@ from mnistlab.data import (
 from mnistlab.data.userdata import describe_origin
 from mnistlab.errors import ConfigError
 from mnistlab.files import atomic_write
-from mnistlab.progress import ProgressCallback
 
 __all__ = ["app"]
 
@@ -281,24 +280,7 @@ def _preprocessing() -> Preprocessing:
 
 def _with_bars(work: Any) -> Any:
     """Run ``work(report)`` with one progress bar per task on stderr; return what it returns."""
-    from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
-
-    console = stderr_console()
-    with progress_bar(
-        console,
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], completed=completed, total=total)
-
-        progress: ProgressCallback = report
+    with task_bars(stderr_console(), "{task.completed}/{task.total}") as progress:
         return work(progress)
 
 

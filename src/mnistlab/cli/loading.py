@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from mnistlab.cli.checks import check_data_dir
 from mnistlab.cli.options import build_locations
-from mnistlab.cli.output import note, progress_bar, stderr_console
+from mnistlab.cli.output import note, stderr_console, task_bars
 from mnistlab.config import DATA_DIR_ENV
 from mnistlab.data import Dataset, load
 from mnistlab.data.sources import SOURCE_NAMES
@@ -53,25 +52,9 @@ def load_with_progress(
     if source == "local" and locations.data_dir is None:
         raise ConfigError(f"--source local needs --data-dir DIR (or {DATA_DIR_ENV})")
     console = stderr_console()
-    with progress_bar(
-        console,
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], completed=completed, total=total)
-
+    # Sources that do not know their size report no total; close every bar anyway.
+    with task_bars(console, "{task.percentage:>3.0f}%", close_all=True) as report:
         data = load(dataset, locations=locations, source=source, progress=report)
-        # Sources that do not know their size report no total; close every bar anyway.
-        for task_id in tasks.values():
-            total = bar.tasks[task_id].total or 1
-            bar.update(task_id, total=total, completed=total)
     if empty is not None:
         note(
             console,

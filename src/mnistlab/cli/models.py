@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mnistlab.cli.checks import (
@@ -31,7 +30,7 @@ from mnistlab.cli.options import (
     SchedulerOption,
     build_locations,
 )
-from mnistlab.cli.output import progress_bar, status, stderr_console, stdout_console
+from mnistlab.cli.output import model_bar, status, stderr_console, stdout_console
 from mnistlab.models.registry import MODEL_NAMES, MODELS
 
 ModelArgument = Annotated[
@@ -123,22 +122,12 @@ def train(
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     training_size(data, n_train)  # a bad --n-train fails before the progress bar
     store = ModelStore(locations.models_dir, data.name)
-    with progress_bar(
-        console,
-        TextColumn("[bold]{task.fields[model]}[/]"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-    ) as bar:
-        starting = "starting" if scheduler is None else "start Dask"
-        if scheduler not in (None, LOCAL):
-            starting = f"connect to {scheduler}"
-        task_id: TaskID = bar.add_task(starting, total=None, model=model)
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            bar.update(task_id, description=task, completed=completed, total=total)
-
+    starting = "starting" if scheduler is None else "start Dask"
+    if scheduler not in (None, LOCAL):
+        starting = f"connect to {scheduler}"
+    with model_bar(
+        console, "{task.percentage:>3.0f}%", model=model, starting=starting, total=None
+    ) as report:
         with dask_engine(scheduler, n_workers=local_workers(model)) as engine:
             if scheduler is not None:
                 console.print(
@@ -147,7 +136,7 @@ def train(
             record = train_model(
                 model, data, store=store, n_train=n_train, progress=report, engine=engine
             )
-        bar.update(task_id, description="saved", completed=1, total=1)
+        report("saved", 1, 1)
     out = stdout_console()
     where = "" if scheduler is None else f" on {engine.description}"
     out.print(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mnistlab.cli.checks import check_dataset, check_models_dir, check_writable_file
@@ -29,7 +28,7 @@ from mnistlab.cli.options import (
     ModelsDirOption,
     build_locations,
 )
-from mnistlab.cli.output import progress_bar, stderr_console, stdout_console
+from mnistlab.cli.output import model_bar, stderr_console, stdout_console
 from mnistlab.errors import ConfigError
 from mnistlab.files import atomic_write
 from mnistlab.models.registry import MODEL_NAMES
@@ -154,19 +153,13 @@ def robustness(
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     console = stderr_console()
     steps = 1 + len(CORRUPTIONS) + len(PHOTO_VARIANTS)
-    with progress_bar(
+    with model_bar(
         console,
-        TextColumn("[bold]{task.fields[model]}[/]"),
-        BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} tests"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-    ) as bar:
-        task_id = bar.add_task("starting", total=steps, model=name)
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            bar.update(task_id, description=task, completed=completed, total=total)
-
+        "{task.completed:.0f}/{task.total:.0f} tests",
+        model=name,
+        starting="starting",
+        total=steps,
+    ) as report:
         result = benchmark_model(trained, data, seed=seed, n=n, progress=report)
     doc = document(result)
     if out is not None:

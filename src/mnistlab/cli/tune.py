@@ -28,7 +28,7 @@ from mnistlab.cli.checks import check_dataset, check_scheduler_reachable, check_
 from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import CacheDirOption, DataDirOption, DatasetOption, SchedulerOption
-from mnistlab.cli.output import progress_bar, stderr_console, stdout_console
+from mnistlab.cli.output import stderr_console, stdout_console, task_bar
 from mnistlab.errors import ConfigError
 from mnistlab.files import atomic_write
 from mnistlab.models.grid import TUNABLE_MODELS, TUNABLE_SETTINGS
@@ -154,7 +154,7 @@ def tune(
     check_scheduler_reachable(checked_scheduler)
     console = stderr_console()
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
-    with progress_bar(
+    with task_bar(
         console,
         TextColumn("[bold]{task.fields[model]}[/]"),
         TextColumn("{task.description}"),
@@ -162,12 +162,10 @@ def tune(
         MofNCompleteColumn(),
         TextColumn("fits"),
         TimeElapsedColumn(),
-    ) as bar:
-        task_id = bar.add_task("starting", total=None, model=model)
-
-        def report(task: str, completed: float, total: float | None) -> None:
-            bar.update(task_id, description=task, completed=completed, total=total)
-
+        starting="starting",
+        total=None,
+        model=model,
+    ) as report:
         result = tune_model(
             model,
             data,

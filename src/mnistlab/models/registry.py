@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, cast
 
-from mnistlab.errors import ConfigError, UnknownModelError
+from mnistlab.errors import ConfigError, UnknownModelError, lookup
 from mnistlab.models.base import ModelFamily
 
 # family name -> (module, the pip extra it needs or None)
@@ -155,9 +155,4 @@ def get_model_spec(name: str) -> ModelSpec:
     UnknownModelError
         If no model has that name; the message lists the names there are.
     """
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise UnknownModelError(
-            f"no model called {name!r}; choose one of: {', '.join(MODEL_NAMES)}"
-        ) from None
+    return lookup(_BY_NAME, name, what="model", error=UnknownModelError)

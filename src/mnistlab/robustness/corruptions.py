@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from mnistlab.errors import ConfigError
+from mnistlab.errors import ConfigError, lookup
 from mnistlab.models.base import check_images
 from mnistlab.robustness.geometry import SIDE, as_batch, as_rows, warp
 from mnistlab.robustness.marks import canny_edges as _canny
@@ -588,12 +588,7 @@ def get_corruption(name: str) -> Corruption:
     >>> get_corruption("fog").severity
     5
     """
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ConfigError(
-            f"no corruption called {name!r}; choose one of: {', '.join(CORRUPTION_NAMES)}"
-        ) from None
+    return lookup(_BY_NAME, name, what="corruption")
 
 
 def corrupt(name: str, images: Images, seed: Seed = 0, severity: int | None = None) -> Images:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
-from mnistlab.errors import ConfigError
+from mnistlab.errors import ConfigError, lookup
 from mnistlab.preprocess import preprocess
 
 __all__ = [
@@ -415,9 +415,4 @@ def get_photo_variant(name: str) -> PhotoVariant:
     >>> get_photo_variant("blur").page.blur
     1.0
     """
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ConfigError(
-            f"no photo variant called {name!r}; choose one of: {', '.join(PHOTO_NAMES)}"
-        ) from None
+    return lookup(_BY_NAME, name, what="photo variant")
