@@ -52,7 +52,8 @@ test: lint typecheck pytest
 # The oldest supported environment: every dependency at the lower bound that
 # pyproject.toml declares (scripts/lower_bounds.py turns each `name>=x` into
 # `name==x`), in its own virtual environment, rebuilt when pyproject.toml changes.
-# Runs the suite without the full-data tests. See docs/dependencies.md.
+# Runs the suite without the full-data and the slow tests (make test runs those with the
+# newest releases). See docs/dependencies.md.
 OLDEST_VENV   := .venv-oldest
 OLDEST_BIN    := $(OLDEST_VENV)/bin
 OLDEST_STAMP  := $(OLDEST_VENV)/.installed-stamp
@@ -72,7 +73,7 @@ $(OLDEST_STAMP): pyproject.toml scripts/lower_bounds.py
 
 test-oldest: $(OLDEST_STAMP)
 	$(OLDEST_BIN)/python -m pip freeze --exclude-editable
-	$(OLDEST_BIN)/python -m pytest -m "not full" $(PYTEST_ARGS)
+	$(OLDEST_BIN)/python -m pytest -m "not full and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

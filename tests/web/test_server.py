@@ -147,8 +147,13 @@ def test_a_worker_leaves_what_it_loaded_out_of_the_garbage_collector(
 # interrupted (uvicorn stops cleanly, then raises the interrupt, as a kernel shows).
 _NOTEBOOK = textwrap.dedent(
     """
+    import signal
     import sys
     from mnistlab.web import serve
+
+    # Ctrl-C as in a notebook, even when this test run started in the background,
+    # where SIGINT is ignored and every child inherits that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def say_where(start):
         print(start.url, flush=True)
