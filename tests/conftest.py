@@ -38,20 +38,25 @@ def _has_idx_files(directory: Path) -> bool:
     )
 
 
+def _private_directory(factory: pytest.TempPathFactory, name: str, variable: str) -> Iterator[Path]:
+    """Set ``variable`` to a new temporary directory for the session, then restore it."""
+    directory = factory.mktemp(name)
+    before = os.environ.get(variable)
+    os.environ[variable] = str(directory)
+    yield directory
+    if before is None:
+        del os.environ[variable]
+    else:
+        os.environ[variable] = before
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_datasets_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Point every command at a session-private folder of added data sets.
 
     Tests never read, add to or remove the user's own data sets.
     """
-    directory = tmp_path_factory.mktemp("mnistlab-datasets")
-    before = os.environ.get(DATASETS_DIR_ENV)
-    os.environ[DATASETS_DIR_ENV] = str(directory)
-    yield directory
-    if before is None:
-        del os.environ[DATASETS_DIR_ENV]
-    else:
-        os.environ[DATASETS_DIR_ENV] = before
+    yield from _private_directory(tmp_path_factory, "mnistlab-datasets", DATASETS_DIR_ENV)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,14 +65,7 @@ def private_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 
     Tests never read or write the user's trained models.
     """
-    directory = tmp_path_factory.mktemp("mnistlab-models")
-    before = os.environ.get(MODELS_DIR_ENV)
-    os.environ[MODELS_DIR_ENV] = str(directory)
-    yield directory
-    if before is None:
-        del os.environ[MODELS_DIR_ENV]
-    else:
-        os.environ[MODELS_DIR_ENV] = before
+    yield from _private_directory(tmp_path_factory, "mnistlab-models", MODELS_DIR_ENV)
 
 
 @pytest.fixture(scope="session", autouse=True)
