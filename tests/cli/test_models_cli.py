@@ -166,3 +166,63 @@ def test_models_and_leaderboard_show_each_file_state(broken_models: Path) -> Non
     assert code == 0, out
     assert "knn-tuned is file missing: train it again with: mnistlab train knn-tuned" in out
     assert "not evaluated yet" not in out
+
+
+def test_robustness_shows_on_the_leaderboard_until_trained_again(
+    locations: Locations, mnist: Dataset, tmp_path: Path
+) -> None:
+    from mnistlab.cli.json_output import SCHEMAS, check
+    from mnistlab.models.store import ModelStore
+    from mnistlab.models.training import train_model
+
+    models = tmp_path / "models"
+    store = ModelStore(models)
+    train_model("knn-tuned", mnist, store=store, n_train=1_000)
+    train_model("knn-shift", mnist, store=store, n_train=300)  # never measured
+    code, out = invoke(
+        "robustness", "knn-tuned", "--n", "50", "--seed", "1", "--json", *dirs(locations, models)
+    )
+    assert code == 0, out
+    measured = json.loads(out[out.index("{") :])
+    overall = measured["overall_mean"]
+    assert 0.0 < overall < 1.0
+
+    code, out = invoke("leaderboard", "--json", "--models-dir", str(models))
+    assert code == 0, out
+    doc = json.loads(out)
+    assert check(doc, SCHEMAS["leaderboard"]) == []
+    rows = {r["name"]: r for r in doc["models"]}
+    assert rows["knn-tuned"]["robust_accuracy"] == overall
+    assert rows["knn-tuned"]["robustness"] == {
+        key: measured[key] for key in ("overall_mean", "mnist_c_mean", "photo_mean", "seed")
+    } | {"n_images": 50}
+    assert rows["knn-shift"]["robust_accuracy"] is None and rows["knn-shift"]["robustness"] is None
+
+    code, out = invoke("leaderboard", "--models-dir", str(models))
+    assert code == 0, out
+    assert "robust" in out and f"{100 * overall:.2f}%" in out
+    assert "robust measured on fewer test images: knn-tuned on 50 (seed 1)" in out
+    assert "robust is — until measured (again after training) with: mnistlab robustness" in out
+
+    code, out = invoke("models", "--json", "--models-dir", str(models))
+    assert code == 0, out
+    doc = json.loads(out)
+    assert check(doc, SCHEMAS["models"]) == []
+    listed = {m["name"]: m["robust_accuracy"] for m in doc["models"]}
+    assert listed["knn-tuned"] == overall and listed["knn-shift"] is None
+
+    # Evaluating records the test metrics beside the robustness, which stays.
+    code, out = invoke("evaluate", "knn-tuned", *dirs(locations, models))
+    assert code == 0, out
+    assert store.record("knn-tuned").robust_accuracy == overall
+
+    # Trained again, it is another model: its robustness is not measured yet.
+    train_model("knn-tuned", mnist, store=store, n_train=800)
+    code, out = invoke("leaderboard", "--json", "--models-dir", str(models))
+    assert code == 0, out
+    doc = json.loads(out)
+    assert check(doc, SCHEMAS["leaderboard"]) == []
+    assert all(r["robust_accuracy"] is None and r["robustness"] is None for r in doc["models"])
+    code, out = invoke("leaderboard", "--models-dir", str(models))
+    assert code == 0, out
+    assert f"{100 * overall:.2f}%" not in out and "fewer test images" not in out

@@ -59,6 +59,16 @@ _MODEL_ROW = _object(
         "n_train": _maybe(_INT),
         "sha256": _maybe(_STR),
         "test_accuracy": _maybe(_NUMBER),
+        "robust_accuracy": _maybe(_NUMBER),
+    }
+)
+_ROBUSTNESS_MEANS = _object(
+    {
+        "overall_mean": _maybe(_NUMBER),
+        "mnist_c_mean": _maybe(_NUMBER),
+        "photo_mean": _maybe(_NUMBER),
+        "n_images": _INT,
+        "seed": _INT,
     }
 )
 _LEADERBOARD_ROW = _object(
@@ -67,6 +77,7 @@ _LEADERBOARD_ROW = _object(
         "name": _STR,
         "summary": _STR,
         "test_accuracy": _maybe(_NUMBER),
+        "robust_accuracy": _maybe(_NUMBER),
         "n_errors": _maybe(_INT),
         "train_seconds": _NUMBER,
         "predict_seconds_batch": _maybe(_NUMBER),
@@ -74,6 +85,7 @@ _LEADERBOARD_ROW = _object(
         "n_train": _INT,
         "created": _STR,
         "state": {**_STATE, "enum": ["trained", "file missing", "damaged"]},
+        "robustness": _maybe(_ROBUSTNESS_MEANS),
     }
 )
 _TOP = _object({"digit": _INT, "label": _STR, "probability": _NUMBER})

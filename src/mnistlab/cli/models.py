@@ -272,6 +272,7 @@ def models(
             for key in ("created", "dataset", "data_checksum", "n_train", "sha256"):
                 row[key] = None if record is None else getattr(record, key)
             row["test_accuracy"] = None if record is None else record.test_accuracy
+            row["robust_accuracy"] = None if record is None else record.robust_accuracy
             rows.append(row)
         document = envelope("models", dataset=store.dataset, models_dir=str(directory), models=rows)
         out.print(dumps(document), markup=False)
@@ -311,7 +312,10 @@ def leaderboard_command(
 ) -> None:
     """Rank the trained models of a data set by test accuracy, with error count and timings.
 
-    Models whose file is missing or damaged are listed last, unranked, with their state.
+    "robust" is the mean accuracy over the robustness benchmark (MNIST-C's
+    corruptions and the photographed digits), shown once `mnistlab robustness
+    MODEL` has measured the model, until it is trained again. Models whose file
+    is missing or damaged are listed last, unranked, with their state.
 
     Examples:
 
@@ -347,7 +351,10 @@ def leaderboard_command(
         )
         return
     table = Table(title=f"leaderboard of {spec.title} ({spec.n_test:,} test images)")
-    columns = ("#", "model", "state", "accuracy", "errors", "train s", "test set s", "one image ms")
+    columns = (
+        "#", "model", "state", "accuracy", "robust", "errors", "train s", "test set s",
+        "one image ms",
+    )  # fmt: skip
     for name in columns:
         left = name in ("model", "state")
         table.add_column(name, justify="left" if left else "right", no_wrap=True)
@@ -357,6 +364,7 @@ def leaderboard_command(
             row.name,
             row.state,
             _percent(row.test_accuracy),
+            _percent(row.robust_accuracy),
             _number(row.n_errors, "d"),
             f"{row.train_seconds:.1f}",
             _number(row.predict_seconds_batch, ".2f"),
@@ -369,6 +377,19 @@ def leaderboard_command(
             f"mnistlab evaluate MODEL{_dataset_flag(store.dataset)}",
             markup=False,
         )
+    if any(row.robust_accuracy is None and row.state == TRAINED for row in rows):
+        out.print(
+            "robust is — until measured (again after training) with: "
+            f"mnistlab robustness MODEL{_dataset_flag(store.dataset)}",
+            markup=False,
+        )
+    subsets = [
+        f"{row.name} on {row.robustness.n_images:,} (seed {row.robustness.seed})"
+        for row in rows
+        if row.robustness is not None and row.robustness.n_images < spec.n_test
+    ]
+    if subsets:
+        out.print(f"robust measured on fewer test images: {'; '.join(subsets)}", markup=False)
     for row in rows:
         if row.state != TRAINED:
             out.print(

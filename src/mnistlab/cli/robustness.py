@@ -3,7 +3,8 @@
 The command checks its options, loads the model and the data, calls
 :func:`mnistlab.robustness.benchmark_model` with a progress bar on stderr,
 prints a table of every test's accuracy and the means on stdout (or JSON with
-``--json``), and writes the JSON to ``--out`` atomically. A model that is not
+``--json``), writes the JSON to ``--out`` atomically, and records the means in
+the model's record, where ``mnistlab leaderboard`` shows them. A model that is not
 trained, an unknown model or data set, or a bad ``--n`` ends the command
 before the work, as one line with exit code 2.
 """
@@ -18,7 +19,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mnistlab.cli.checks import check_dataset, check_models_dir, check_writable_file
+from mnistlab.cli.checks import (
+    check_dataset,
+    check_models_dir,
+    check_writable_directory,
+    check_writable_file,
+)
 from mnistlab.cli.json_output import dumps, envelope
 from mnistlab.cli.loading import SourceOption, load_with_progress
 from mnistlab.cli.options import (
@@ -125,7 +131,9 @@ def robustness(
     ruling, tilt, blur, noise, JPEG, low resolution), then read back by the
     same preprocessing as `mnistlab predict`. Prints each test's accuracy and
     the means: MNIST-C's (the corruptions), the photos', and overall. The same
-    --seed gives the same images, so the same scores. See docs/robustness.md.
+    --seed gives the same images, so the same scores. The means go into the
+    model's record: `mnistlab leaderboard` shows the overall one as "robust"
+    until the model is trained again. See docs/robustness.md.
 
     Examples:
 
@@ -149,7 +157,9 @@ def robustness(
         check_writable_file(out, option="--out")
     check_models_dir(models_dir)
     locations = build_locations(data_dir, cache_dir, models_dir)
-    trained = ModelStore(locations.models_dir, spec.name).load(name)
+    store = ModelStore(locations.models_dir, spec.name)
+    trained = store.load(name)
+    check_writable_directory(locations.models_dir, option="--models-dir")  # the means are recorded
     data = load_with_progress(dataset, data_dir=data_dir, cache_dir=cache_dir, source=source)
     console = stderr_console()
     steps = 1 + len(CORRUPTIONS) + len(PHOTO_VARIANTS)
@@ -168,11 +178,15 @@ def robustness(
     stdout = stdout_console()
     if as_json:
         stdout.print(dumps(doc), markup=False)
-        return
-    stdout.print(_table(result))
-    stdout.print(
-        f"clean {_percent(result.clean_accuracy)}; MNIST-C mean {_percent(result.mnist_c_mean)}; "
-        f"photo mean {_percent(result.photo_mean)}; overall {_percent(result.overall_mean)}"
-    )
-    if out is not None:
-        stdout.print(f"written: {out.resolve()}", markup=False)
+    else:
+        stdout.print(_table(result))
+        stdout.print(
+            f"clean {_percent(result.clean_accuracy)}; "
+            f"MNIST-C mean {_percent(result.mnist_c_mean)}; "
+            f"photo mean {_percent(result.photo_mean)}; overall {_percent(result.overall_mean)}"
+        )
+        if out is not None:
+            stdout.print(f"written: {out.resolve()}", markup=False)
+    # Recorded after the output: should the model be trained again meanwhile, the
+    # scores are still shown, and the error says they were not kept.
+    store.update_robustness(name, result.to_record(trained.record.sha256))

@@ -6,7 +6,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mnistlab.models.registry import get_model_spec
-from mnistlab.models.store import Choice, ModelRecord, ModelStatus, ModelStore
+from mnistlab.models.store import (
+    Choice,
+    ModelRecord,
+    ModelStatus,
+    ModelStore,
+    RobustnessRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -14,13 +20,17 @@ class LeaderboardRow:
     """One trained model on the leaderboard (metrics are ``None`` before evaluation).
 
     ``state`` is the file's (:data:`~mnistlab.models.store.TRAINED`, ``FILE_MISSING``,
-    ``DAMAGED``); only usable models are ranked.
+    ``DAMAGED``); only usable models are ranked. ``robust_accuracy`` is the mean
+    accuracy over the robustness benchmark and ``robustness`` its means, test
+    images and seed: ``None`` until ``mnistlab robustness`` measures the model
+    file the record pins.
     """
 
     rank: int | None
     name: str
     summary: str
     test_accuracy: float | None
+    robust_accuracy: float | None
     n_errors: int | None
     train_seconds: float
     predict_seconds_batch: float | None
@@ -28,10 +38,14 @@ class LeaderboardRow:
     n_train: int
     created: str
     state: str
+    robustness: RobustnessRecord | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the row as JSON-ready values."""
-        return asdict(self)
+        """Return the row as JSON-ready values (``robustness`` without the file's SHA-256)."""
+        row = asdict(self)
+        if row["robustness"] is not None:
+            del row["robustness"]["sha256"]
+        return row
 
 
 def _row(status: ModelStatus, rank: int | None) -> LeaderboardRow:
@@ -42,6 +56,7 @@ def _row(status: ModelStatus, rank: int | None) -> LeaderboardRow:
         name=record.name,
         summary=get_model_spec(record.name).summary,
         test_accuracy=record.test_accuracy,
+        robust_accuracy=record.robust_accuracy,
         n_errors=metrics.get("n_errors"),
         train_seconds=record.train_seconds,
         predict_seconds_batch=metrics.get("predict_seconds_batch"),
@@ -49,6 +64,7 @@ def _row(status: ModelStatus, rank: int | None) -> LeaderboardRow:
         n_train=record.n_train,
         created=record.created,
         state=status.state,
+        robustness=record.measured_robustness,
     )
 
 

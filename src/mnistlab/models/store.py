@@ -3,7 +3,8 @@
 Layout of the models directory::
 
     knn-shift.json                 the record: settings, data set and its checksum, metrics,
-                                   versions, and the name and SHA-256 of the model file
+                                   robustness, versions, and the name and SHA-256 of the
+                                   model file
     knn-shift-3f9a1c2b7d4e.skops   the model file, named after its own checksum
     fashion-mnist/knn-shift.json   the models of any other data set, one directory each
     fashion-mnist/knn-shift-….skops
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,52 @@ def train_command(name: str, dataset: str = DEFAULT_DATASET, *, explicit: bool =
 
 
 @dataclass(frozen=True)
+class RobustnessRecord:
+    """The robustness benchmark's means for one model file, as its record keeps them.
+
+    Attributes
+    ----------
+    overall_mean, mnist_c_mean, photo_mean : float or None
+        Mean accuracy over every test, over MNIST-C's corruptions, over the
+        photo variants (fractions; ``None`` when nothing of that kind ran).
+    n_images, seed : int
+        The test images scored and the seed of the subset, corruptions and photos.
+    sha256 : str
+        The SHA-256 of the model file that was measured: a model trained again
+        since is another file, and its record does not show this score.
+
+    Example
+    -------
+    >>> RobustnessRecord(0.8, 0.79, 0.81, 2000, 0, "ab" * 32).as_dict()["overall_mean"]
+    0.8
+    """
+
+    overall_mean: float | None
+    mnist_c_mean: float | None
+    photo_mean: float | None
+    n_images: int
+    seed: int
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the values as JSON-ready values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> RobustnessRecord | None:
+        """The record's robustness, or ``None`` when there is none or it is not one of ours."""
+        means = ("overall_mean", "mnist_c_mean", "photo_mean")
+        if not all(raw.get(k) is None or _is(raw.get(k), (int, float)) for k in means):
+            return None
+        if not (_is(raw.get("n_images"), (int,)) and _is(raw.get("seed"), (int,))):
+            return None
+        if not isinstance(raw.get("sha256"), str):
+            return None
+        overall, mnist_c, photo = (None if raw[k] is None else float(raw[k]) for k in means)
+        return cls(overall, mnist_c, photo, raw["n_images"], raw["seed"], raw["sha256"])
+
+
+@dataclass(frozen=True)
 class ModelRecord:
     """The metadata record of one trained model.
 
@@ -103,6 +150,9 @@ class ModelRecord:
         Library versions it was made with.
     metrics : dict
         Test metrics, filled in by ``evaluate`` (empty until then).
+    robustness : dict
+        The robustness benchmark's means (a :class:`RobustnessRecord`), filled
+        in by ``robustness`` (empty until then; records written before it lack it).
     """
 
     name: str
@@ -117,6 +167,7 @@ class ModelRecord:
     train_seconds: float
     versions: dict[str, str]
     metrics: dict[str, Any] = field(default_factory=dict)
+    robustness: dict[str, Any] = field(default_factory=dict)
     format: int = RECORD_FORMAT
 
     @property
@@ -124,6 +175,23 @@ class ModelRecord:
         """The recorded test accuracy, or ``None`` before evaluation."""
         value = self.metrics.get("test_accuracy")
         return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def measured_robustness(self) -> RobustnessRecord | None:
+        """The robustness measured on this record's model file, or ``None``.
+
+        ``None`` before ``mnistlab robustness``, and when the score was measured
+        on another file than the one the record pins (never shown for a model
+        trained again since).
+        """
+        measured = RobustnessRecord.from_dict(self.robustness)
+        return measured if measured is not None and measured.sha256 == self.sha256 else None
+
+    @property
+    def robust_accuracy(self) -> float | None:
+        """The mean accuracy over the robustness benchmark (see :attr:`measured_robustness`)."""
+        measured = self.measured_robustness
+        return None if measured is None else measured.overall_mean
 
     def to_json(self) -> str:
         """Return the record as indented JSON."""
@@ -138,6 +206,7 @@ class ModelRecord:
             raise ModelFileError(f"{source} is not a model record (bad JSON: {exc})") from None
         if not isinstance(raw, dict):
             raise ModelFileError(f"{source} is not a model record (not a JSON object)")
+        raw = {**{k: make() for k, make in _OPTIONAL_FIELDS.items()}, **raw}
         if raw.get("format") != RECORD_FORMAT:
             raise ModelFileError(
                 f"{source} has record format {raw.get('format')!r}, this mnistlab reads "
@@ -175,8 +244,11 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "train_seconds": (int, float),
     "versions": (dict,),
     "metrics": (dict,),
+    "robustness": (dict,),
     "format": (int,),
 }
+# Fields added to format 1 after it was first written: a record without them takes these.
+_OPTIONAL_FIELDS: dict[str, Callable[[], Any]] = {"robustness": dict}
 
 
 def _is(value: Any, kinds: tuple[type, ...]) -> bool:
@@ -344,6 +416,30 @@ class ModelStore:
         """Replace the test metrics of a trained model's record."""
         with self._lock(name):
             record = replace(self.record(name), metrics=dict(metrics))
+            self._write_record(record)
+        return record
+
+    def update_robustness(self, name: str, measured: RobustnessRecord) -> ModelRecord:
+        """Record the robustness benchmark's means of a trained model.
+
+        Raises
+        ------
+        ModelFileError
+            If the record now pins another model file than the one measured (the
+            model was trained again meanwhile): its score is not recorded.
+        ModelNotTrainedError
+            If the model is no longer trained.
+        """
+        with self._lock(name):
+            record = self.record(name)
+            if record.sha256 != measured.sha256:
+                flag = "" if self.dataset == DEFAULT_DATASET else f" -d {self.dataset}"
+                raise ModelFileError(
+                    f"model {name!r} was trained again while it was measured (model file "
+                    f"{measured.sha256[:12]}…, now {record.sha256[:12]}…); its robustness is "
+                    f"not recorded; measure it again with: mnistlab robustness {name}{flag}"
+                )
+            record = replace(record, robustness=measured.as_dict())
             self._write_record(record)
         return record
 

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ImageInputError
 from mnistlab.models.base import check_images
-from mnistlab.models.store import TrainedModel
+from mnistlab.models.store import RobustnessRecord, TrainedModel
 from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.robustness.corruptions import CORRUPTIONS, Corruption
 from mnistlab.robustness.paper import PHOTO_VARIANTS, PhotoVariant, photograph, seen_by_model
@@ -107,6 +107,24 @@ class RobustnessResult:
     def overall_mean(self) -> float | None:
         """Mean accuracy over every corruption and photo variant, each counted once."""
         return self._mean(self._of(CORRUPTION) + self._of(PHOTO))
+
+    def to_record(self, sha256: str) -> RobustnessRecord:
+        """The means a model's record keeps, for the model file of SHA-256 ``sha256``.
+
+        Example
+        -------
+        >>> fog = Score("fog", "corruption", "plasma haze", 0.5, 10)
+        >>> RobustnessResult("knn", "mnist", 10, 0, (fog,)).to_record("ab" * 32).overall_mean
+        0.5
+        """
+        return RobustnessRecord(
+            overall_mean=self.overall_mean,
+            mnist_c_mean=self.mnist_c_mean,
+            photo_mean=self.photo_mean,
+            n_images=self.n_images,
+            seed=self.seed,
+            sha256=sha256,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values: the means and one row per test."""
