@@ -362,3 +362,101 @@ def test_registry_works_without_added_data_sets(tmp_path: Path) -> None:
         (tmp_path / "a-file").write_text("not a directory")
     with pytest.raises(UnknownDatasetError, match="add your own with `mnistlab data add"):
         get_dataset_spec("mine", locations)
+
+
+#: Ten kinds of item for a data set of photos: five shapes (width / height) in two tones.
+_SHAPES = {"thin": 0.25, "tall": 0.5, "square": 1.0, "wide": 2.0, "flat": 4.0}
+_TONES = {"dark": (35, 40, 60), "grey": (150, 150, 140)}
+
+
+def _item_photo(path: Path, kind: str, long_side: int, at: tuple[int, int]) -> Path:
+    """A photo of one item of ``kind`` (tone-shape) at ``at`` on a white canvas."""
+    tone, shape = kind.split("-")
+    ratio = _SHAPES[shape]
+    width, height = (
+        (long_side, round(long_side / ratio))
+        if ratio >= 1
+        else (round(long_side * ratio), long_side)
+    )
+    photo = Image.new("RGB", (260, 240), "white")
+    photo.paste(_TONES[tone], (*at, at[0] + width, at[1] + height))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    photo.save(path)
+    return path
+
+
+def _items(root: Path) -> list[Path]:
+    """Photos of the ten kinds: two of each for training, one for testing."""
+    made = []
+    for tone in _TONES:
+        for shape in _SHAPES:
+            kind = f"{tone}-{shape}"
+            for i, split in enumerate(("train", "train", "test")):
+                path = root / split / kind / f"{i}.png"
+                made.append(_item_photo(path, kind, 90 + 30 * i, (10 + 25 * i, 5 + 20 * i)))
+    return made
+
+
+def test_add_with_the_object_framing_stores_and_uses_it(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mnistlab.preprocess import preprocess
+
+    photos = _items(tmp_path / "items")
+    _fails(
+        ["data", "add", "mine", str(tmp_path / "items"), "--framing", "photo"],
+        "no framing called 'photo'; choose one of: digit, object",
+        capsys,
+    )
+    assert _nothing_stored(datasets_dir)
+
+    assert run(["data", "add", "my-items", str(tmp_path / "items"), "--framing", "object"]) == 0
+    assert "made MNIST-like, object framing" in capsys.readouterr().out
+    manifest = json.loads((datasets_dir / "my-items" / "dataset.json").read_text("utf-8"))
+    assert manifest["framing"] == "object" and "object framing" in manifest["preprocessing"]
+    locations = Locations.resolve()
+    assert get_dataset_spec("my-items", locations).framing == "object"
+    # Every image was framed as an object (trimmed, longest edge 28), none as a digit.
+    data = load("my-items", locations=locations)
+    as_objects = {preprocess(photo, framing="object").tobytes() for photo in photos}
+    as_digits = {preprocess(photo, framing="digit").tobytes() for photo in photos}
+    stored = {image.tobytes() for image in data.images}
+    assert stored == as_objects and not stored & as_digits
+    assert run(["data", "list"]) == 0
+    assert "object framing" in capsys.readouterr().out
+
+    # predict frames a new photo for this data set as an object too.
+    models = tmp_path / "models"
+    assert run(["train", "knn-tuned", "-d", "my-items", "--models-dir", str(models)]) == 0
+    new = _item_photo(tmp_path / "new.png", "dark-tall", 200, (150, 20))
+    seen = tmp_path / "seen"
+    args = ["predict", str(new), "-d", "my-items", "--models-dir", str(models)]
+    capsys.readouterr()
+    assert run([*args, "--json", "--save-input", str(seen)]) == 0
+    result = json.loads(capsys.readouterr().out)["results"][0]
+    assert result["label"] == "dark-tall"
+    with Image.open(result["saved_input"]) as image:
+        np.testing.assert_array_equal(np.asarray(image), preprocess(new, framing="object"))
+
+
+def test_a_manifest_without_a_framing_reads_as_digit(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As every data set added before there were framings was stored.
+    assert run(["data", "add", "mine", str(_folder(tmp_path / "letters"))]) == 0
+    capsys.readouterr()
+    path = datasets_dir / "mine" / "dataset.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    assert manifest.pop("framing") == "digit"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert get_dataset_spec("mine", Locations.resolve()).framing == "digit"
+    assert get_dataset_spec("mnist").framing == "digit"
+    assert get_dataset_spec("fashion-mnist").framing == "object"
+    assert run(["data", "list"]) == 0 and "framing" not in capsys.readouterr().out
+
+
+def test_add_help_names_the_framings() -> None:
+    result = runner.invoke(app, ["add", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "--framing" in text and "'object'" in text and "Fashion-MNIST" in text

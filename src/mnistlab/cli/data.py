@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -33,8 +33,11 @@ from mnistlab.data import (
     user_dataset_specs,
 )
 from mnistlab.data.userdata import describe_origin
-from mnistlab.errors import ConfigError
+from mnistlab.errors import ConfigError, lookup
 from mnistlab.files import atomic_write
+
+if TYPE_CHECKING:
+    from mnistlab.preprocess import Framing
 
 __all__ = ["app"]
 
@@ -263,19 +266,22 @@ def show(
     stdout_console().print(str(target), markup=False)
 
 
-#: What the preprocessing of ``data add`` does: the very functions ``predict`` uses.
-PREDICT_PREPROCESSING = (
-    "mnistlab.preprocess, as for predict: grey-scale, ink bright on dark, cropped to the ink, "
-    "scaled to fit 20x20, centred by centre of mass in 28x28"
-)
+def _preprocessing(framing: Framing) -> Preprocessing:
+    """The very functions ``predict`` uses, and what they do with this framing."""
+    from mnistlab.preprocess import describe_framing, preprocess, to_mnist
 
-
-def _preprocessing() -> Preprocessing:
-    from mnistlab.preprocess import preprocess, to_mnist
-
+    description = f"mnistlab.preprocess, {framing} framing as for predict: "
     return Preprocessing(
-        from_file=preprocess, from_image=to_mnist, description=PREDICT_PREPROCESSING
+        from_file=preprocess,
+        from_image=to_mnist,
+        description=description + describe_framing(framing),
     )
+
+
+def _check_framing(name: str) -> Framing:
+    from mnistlab.preprocess import FRAMINGS
+
+    return lookup({str(framing): framing for framing in FRAMINGS}, name, what="framing")
 
 
 def _with_bars(work: Any) -> Any:
@@ -320,6 +326,17 @@ def add(
             help="Store the images as given: they must all be 28×28 grey-scale already.",
         ),
     ] = False,
+    framing: Annotated[
+        str,
+        typer.Option(
+            "--framing",
+            metavar="FRAMING",
+            help="How each image is made like the data set's: 'digit' (cropped to the ink, "
+            "20×20, centred, as MNIST) or 'object' (a photo of one item: trimmed, longest edge "
+            "28, centred, light on black, as Fashion-MNIST). predict and serve frame your images "
+            "for this data set the same way.",
+        ),
+    ] = "digit",
     title: Annotated[
         str | None,
         typer.Option(
@@ -342,7 +359,10 @@ def add(
     """Add your own data set: checked, made MNIST-like, stored; then use it with -d NAME.
 
     Images of any size (PNG, JPEG, BMP, GIF, WebP, TIFF) are made MNIST-like
-    exactly as `mnistlab predict` does, unless --no-preprocess. The data set is
+    exactly as `mnistlab predict` does, unless --no-preprocess: framed as
+    digits, or with --framing object as photos of items are framed for
+    Fashion-MNIST; the framing is stored with the data set, and predict and
+    serve use it for your images. The data set is
     stored as four IDX files and a manifest in the user data directory (Env:
     MNISTLAB_DATASETS_DIR) and checked by SHA-256 whenever it is loaded. Bad
     data is refused with one line, and nothing is stored.
@@ -355,6 +375,8 @@ def add(
 
       mnistlab data add letters letters.npz --classes a,b,c --no-preprocess
 
+      mnistlab data add my-shoes photos/ --framing object
+
       mnistlab study -d my-digits --quick
     """
     class_names = None
@@ -362,12 +384,14 @@ def add(
         class_names = [part.strip() for part in classes.split(",")]
         if not all(class_names):
             raise ConfigError(f"--classes {classes!r}: give names separated by commas")
+    chosen = _check_framing(framing)
     locations = Locations.resolve()
     spec = _with_bars(
         lambda progress: add_dataset(
             name,
             path,
-            preprocessing=None if no_preprocess else _preprocessing(),
+            preprocessing=None if no_preprocess else _preprocessing(chosen),
+            framing=chosen,
             locations=locations,
             test_size=test_size,
             seed=seed,
@@ -379,9 +403,15 @@ def add(
     stdout_console().print(
         f"added {spec.name}: {spec.n_train:,} training and {spec.n_test:,} test images of "
         f"{len(spec.class_names)} classes ({_classes_text(spec)}), "
-        f"{'as given' if no_preprocess else 'made MNIST-like'}; stored in {spec.directory}",
+        f"{_made(no_preprocess, chosen)}; stored in {spec.directory}",
         markup=False,
     )
+
+
+def _made(no_preprocess: bool, framing: Framing) -> str:
+    """How the images were stored, and the framing when it is not the digits'."""
+    made = "as given" if no_preprocess else "made MNIST-like"
+    return made if framing == "digit" else f"{made}, {framing} framing"
 
 
 def _classes_text(spec: DatasetSpec, limit: int = 10) -> str:

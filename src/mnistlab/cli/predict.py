@@ -2,7 +2,8 @@
 
 The command loads one model from the store (the best trained one unless
 ``--model`` names another), makes each image MNIST-like with
-:func:`mnistlab.preprocess.preprocess`, classifies them all in batches and
+:func:`mnistlab.preprocess.preprocess` in the framing of the data set (digits
+as MNIST's, photos of items as Fashion-MNIST's), classifies them all in batches and
 prints a table or JSON. A bad image gets its own error line and the others
 still get their answers; the exit code is then 2 (bad input), or 1 when only
 writing a --save-input image was refused. Without ``--model``, models whose
@@ -103,7 +104,10 @@ def predict(
 
     Each image (a photo, scan or drawing; dark ink on light or light on dark)
     is made MNIST-like first: grey-scale, cropped to the ink, scaled to fit
-    20×20, centred by centre of mass in 28×28. Many images are classified in
+    20×20, centred by centre of mass in 28×28. For fashion-mnist (and data
+    sets added with --framing object) an image is a photo of one item and is
+    framed as Fashion-MNIST's were made instead: trimmed to the item, longest
+    edge scaled to 28, centred, light on black. Many images are classified in
     batches. An answer is marked unsure when its probability is below 50% or
     the image does not look like a digit of the model's data set (noise, a
     solid patch); without --model, models whose file is missing or damaged
@@ -152,7 +156,7 @@ def predict(
     answers: list[_Answer] = []
     for path in images:
         try:
-            digit = preprocess(path)
+            digit = preprocess(path, framing=spec.framing)
         except ImageInputError as exc:
             answers.append(_Answer(path, error=str(exc)))
             continue

@@ -10,17 +10,20 @@ before anything is written.
 The data layer does not know how to make an image MNIST-like: that is
 :mod:`mnistlab.preprocess`, a layer beside it. The caller hands the functions
 in as a :class:`Preprocessing` (the command line passes the ones ``predict``
-uses), so a notebook can add a data set the same way.
+uses), so a notebook can add a data set the same way. The data set's framing
+(``digit`` or ``object``) is stored with it and given to each call of those
+functions, so its images are framed as ``predict`` will frame a user's.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -45,6 +48,9 @@ from mnistlab.errors import (
 )
 from mnistlab.progress import ProgressCallback, ignore_progress
 
+if TYPE_CHECKING:
+    from mnistlab.preprocess import Framing
+
 __all__ = ["IMAGE_SUFFIXES", "NPZ_KEYS", "Preprocessing", "add_dataset", "read_source"]
 
 #: The image files an image folder may hold (case-insensitive); other files are ignored.
@@ -57,6 +63,14 @@ SIDE = 28
 _Image = Any  # a PIL image; Pillow is imported only where images are read
 
 
+class _FromFile(Protocol):
+    def __call__(self, path: Path, /, *, framing: Framing = ...) -> np.ndarray: ...
+
+
+class _FromImage(Protocol):
+    def __call__(self, image: _Image, /, *, framing: Framing = ...) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class Preprocessing:
     """How images are made MNIST-like: from a file, and from a decoded image.
@@ -64,9 +78,11 @@ class Preprocessing:
     Parameters
     ----------
     from_file : callable
-        An image file's path to a 28×28 uint8 array (``mnistlab.preprocess.preprocess``).
+        An image file's path to a 28×28 uint8 array (``mnistlab.preprocess.preprocess``);
+        called with the data set's framing as keyword ``framing``.
     from_image : callable
-        A PIL image to a 28×28 uint8 array (``mnistlab.preprocess.to_mnist``).
+        A PIL image to a 28×28 uint8 array (``mnistlab.preprocess.to_mnist``), also
+        called with keyword ``framing``.
     description : str
         What was done, kept in the data set's manifest.
 
@@ -76,9 +92,20 @@ class Preprocessing:
     >>> steps = Preprocessing(preprocess, to_mnist, "mnistlab.preprocess")
     """
 
-    from_file: Callable[[Path], np.ndarray]
-    from_image: Callable[[_Image], np.ndarray]
+    from_file: _FromFile
+    from_image: _FromImage
     description: str
+
+
+def _framed(preprocessing: Preprocessing | None, framing: Framing) -> Preprocessing | None:
+    """The same steps, each call given the data set's framing."""
+    if preprocessing is None:
+        return None
+    return Preprocessing(
+        from_file=partial(preprocessing.from_file, framing=framing),
+        from_image=partial(preprocessing.from_image, framing=framing),
+        description=preprocessing.description,
+    )
 
 
 @dataclass(frozen=True)
@@ -392,6 +419,7 @@ def read_source(
     path: Path,
     *,
     preprocessing: Preprocessing | None,
+    framing: Framing = "digit",
     test_size: float = 0.2,
     seed: int = 0,
     class_names: Sequence[str] | None = None,
@@ -409,6 +437,9 @@ def read_source(
     preprocessing : Preprocessing or None
         How to make images MNIST-like; ``None`` when they are 28×28
         grey-scale already (anything else is then an error).
+    framing : {"digit", "object"}, default "digit"
+        Given to each call of ``preprocessing``: frame images as MNIST's
+        digits or as Fashion-MNIST's objects.
     test_size : float, default 0.2
         The share of each class of an unsplit image folder kept for testing.
     seed : int, default 0
@@ -450,6 +481,7 @@ def read_source(
         )
     if not 0 < test_size < 1:
         raise ConfigError(f"--test-size must be between 0 and 1 (exclusive), got {test_size}")
+    preprocessing = _framed(preprocessing, framing)
     where = {"path": os.path.abspath(path)}
     if path.is_file():
         if path.suffix.lower() != ".npz":
@@ -487,6 +519,7 @@ def add_dataset(
     path: str | os.PathLike[str],
     *,
     preprocessing: Preprocessing | None,
+    framing: Framing = "digit",
     locations: Locations | None = None,
     test_size: float = 0.2,
     seed: int = 0,
@@ -508,6 +541,11 @@ def add_dataset(
         The data (image folder, IDX files or ``.npz``).
     preprocessing : Preprocessing or None
         How to make images MNIST-like (``None``: they are 28×28 grey-scale already).
+    framing : {"digit", "object"}, default "digit"
+        The data set's framing, stored with it: its images are framed so
+        (unless ``preprocessing`` is ``None``), and so are the images
+        ``predict`` and ``serve`` are given for it. ``object`` for photos of
+        items, as Fashion-MNIST.
     locations : Locations, optional
         Where added data sets are kept (``datasets_dir``); ``Locations.resolve()`` when omitted.
     test_size, seed : float, int
@@ -538,6 +576,7 @@ def add_dataset(
     >>> spec = add_dataset("my-digits", "scans/", preprocessing=steps)  # doctest: +SKIP
     >>> load("my-digits").X_train.shape  # doctest: +SKIP
     (80, 784)
+    >>> add_dataset("my-shoes", "photos/", preprocessing=steps, framing="object")  # doctest: +SKIP
     """
     locations = Locations.resolve() if locations is None else locations
     report = ignore_progress if progress is None else progress
@@ -546,6 +585,7 @@ def add_dataset(
     parts, names, origin = read_source(
         Path(path),
         preprocessing=preprocessing,
+        framing=framing,
         test_size=test_size,
         seed=seed,
         class_names=class_names,
@@ -559,4 +599,5 @@ def add_dataset(
         class_names=names,
         origin=origin,
         preprocessing=None if preprocessing is None else preprocessing.description,
+        framing=framing,
     )

@@ -77,6 +77,7 @@ _SPECS: tuple[DatasetSpec, ...] = (
         # The authors publish Fashion-MNIST over plain HTTP only; the MD5 check
         # after download is what makes that acceptable.
         mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        framing="object",
     ),
 )
 

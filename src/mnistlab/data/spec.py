@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # For the annotation only: the data layer names a framing, the preprocessing does it.
+    from mnistlab.preprocess import Framing
 
 __all__ = ["IDX_FILES", "DatasetSpec", "IdxFile", "PackageCopy"]
 
@@ -94,12 +99,17 @@ class DatasetSpec:
     directory : Path or None
         For a data set a user added (``mnistlab data add``), the directory of
         its four IDX files and manifest; ``None`` for a built-in data set.
+    framing : {"digit", "object"}, default "digit"
+        How a user's image is made like this data set's (``predict``, ``serve``,
+        ``data add``): ``digit`` as MNIST's digits were made (cropped to the ink,
+        20×20, centred by centre of mass), ``object`` as Fashion-MNIST's product
+        photos were (trimmed, longest edge 28, centred); see ``mnistlab.preprocess``.
 
     Example
     -------
     >>> spec = DatasetSpec(name="toy", title="Toy", class_names=("a", "b"), md5={})
-    >>> spec.n_images, spec.builtin
-    (70000, True)
+    >>> spec.n_images, spec.builtin, spec.framing
+    (70000, True, 'digit')
     """
 
     name: str
@@ -113,6 +123,7 @@ class DatasetSpec:
     n_test: int = 10_000
     image_shape: tuple[int, int] = (28, 28)
     directory: Path | None = None
+    framing: Framing = "digit"
 
     # A dict field would make the generated hash fail; specs are compared by name.
     def __hash__(self) -> int:

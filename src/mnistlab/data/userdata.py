@@ -3,7 +3,9 @@
 ``mnistlab data add`` stores a data set as ``DATASETS_DIR/NAME/``: the four
 IDX files (gzip-compressed, named as MNIST's) and ``dataset.json``, the
 manifest (name, title, class names, sizes, the SHA-256 and MD5 of each file,
-where the data came from and how it was preprocessed). A directory is written
+where the data came from, how it was preprocessed and how a user's image is
+framed to be like its images: ``framing``, ``digit`` when a manifest written
+before there were framings lacks it). A directory is written
 whole under a hidden temporary name and renamed into place, so a data set is
 there complete or not at all; a name already taken is refused, never replaced.
 
@@ -26,13 +28,16 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mnistlab.data.idx import idx_bytes, idx_md5, parse_idx
 from mnistlab.data.spec import IDX_FILES, DatasetSpec
 from mnistlab.errors import ConfigError, DataFormatError, DataIntegrityError, UnknownDatasetError
+
+if TYPE_CHECKING:
+    from mnistlab.preprocess import Framing
 
 __all__ = [
     "MANIFEST_NAME",
@@ -176,6 +181,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         or manifest["name"] != name
         or not MIN_CLASSES <= len(manifest["class_names"]) <= MAX_CLASSES
         or not all(isinstance(c, str) for c in manifest["class_names"])
+        or not isinstance(manifest.get("framing", "digit"), str)
         or any(
             not isinstance(files.get(f.key), dict)
             or not isinstance(files[f.key].get("sha256"), str)
@@ -196,6 +202,7 @@ def _spec(directory: Path, manifest: Mapping[str, Any]) -> DatasetSpec:
         n_train=manifest["n_train"],
         n_test=manifest["n_test"],
         directory=directory,
+        framing=manifest.get("framing", "digit"),
     )
 
 
@@ -256,6 +263,8 @@ def user_specs(root: Path) -> tuple[DatasetSpec, ...]:
 def describe_origin(spec: DatasetSpec) -> str:
     """Return where a data set came from, in a few words: ``built-in``, or what was added.
 
+    A framing other than ``digit`` is named at the end (``..., object framing``).
+
     Example
     -------
     >>> describe_origin(get_dataset_spec("my-digits"))  # doctest: +SKIP
@@ -269,7 +278,8 @@ def describe_origin(spec: DatasetSpec) -> str:
     if "test_size" in origin:
         text += f" (test share {origin['test_size']}, seed {origin.get('seed')})"
     made = "made MNIST-like" if manifest.get("preprocessing") else "as given"
-    return f"{text}, {made}"
+    framed = "" if spec.framing == "digit" else f", {spec.framing} framing"
+    return f"{text}, {made}{framed}"
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -306,6 +316,7 @@ def store_user_dataset(
     class_names: tuple[str, ...],
     origin: Mapping[str, Any],
     preprocessing: str | None,
+    framing: Framing = "digit",
 ) -> DatasetSpec:
     """Write a new data set to ``root/name``, whole or not at all; return its record.
 
@@ -325,6 +336,8 @@ def store_user_dataset(
         Where the data came from (kind, path, split settings); kept in the manifest.
     preprocessing : str or None
         How the images were made MNIST-like, or ``None`` when stored as given.
+    framing : {"digit", "object"}, default "digit"
+        How a user's image is framed to be like these (``predict``, ``serve``).
 
     Returns
     -------
@@ -368,6 +381,7 @@ def store_user_dataset(
             "files": files,
             "origin": dict(origin),
             "preprocessing": preprocessing,
+            "framing": framing,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"

@@ -37,6 +37,7 @@ from mnistlab.web.problems import ApiError, install_error_handlers
 
 if TYPE_CHECKING:
     from mnistlab.data import DatasetSpec
+    from mnistlab.preprocess import Framing
 
 #: The largest request body accepted by default: a phone photo fits, a flood does not.
 DEFAULT_MAX_BODY_BYTES = 10 * 1_048_576
@@ -192,17 +193,24 @@ class _Predictor:
     """Preprocess in worker threads, a bounded number at a time; predict in shared batches."""
 
     def __init__(
-        self, model: TrainedModel, labels: tuple[str, ...], *, max_pixels: int, workers: int
+        self,
+        model: TrainedModel,
+        labels: tuple[str, ...],
+        *,
+        framing: Framing,
+        max_pixels: int,
+        workers: int,
     ) -> None:
         self.model = model
         self.labels = labels
+        self.framing: Framing = framing
         self.max_pixels = max_pixels
         self._decoding = threading.BoundedSemaphore(workers)
         self._batcher = BatchingPredictor(model.classifier)
 
     def predict(self, data: bytes) -> Prediction:
         with self._decoding:
-            digit = preprocess(data, max_pixels=self.max_pixels)
+            digit = preprocess(data, framing=self.framing, max_pixels=self.max_pixels)
         p = self._batcher.predict(np.ascontiguousarray(digit, dtype=np.uint8).reshape(N_PIXELS))
         confidence = judge(digit, p, self.model.record.dataset)
         best = int(np.argmax(p))
@@ -300,7 +308,8 @@ def create_app(
     ----------
     model : TrainedModel
         The model that answers every prediction, loaded once by the caller;
-        its data set (its record's) gives the class names the app answers with.
+        its data set (its record's) gives the class names the app answers with
+        and the framing of the images it is given (``DatasetSpec.framing``).
     store : ModelStore, optional
         The store it came from (the store of that data set); ``GET /api/models``
         lists its other models.
@@ -328,7 +337,9 @@ def create_app(
     spec = get_dataset_spec(model.record.dataset)
     if store is not None and store.dataset != spec.name:
         raise ValueError(f"the store holds models of {store.dataset}, not {spec.name}")
-    predictor = _Predictor(model, spec.class_names, max_pixels=max_pixels, workers=workers)
+    predictor = _Predictor(
+        model, spec.class_names, framing=spec.framing, max_pixels=max_pixels, workers=workers
+    )
     app = FastAPI(
         title="mnistlab",
         version=__version__,
@@ -359,6 +370,10 @@ def create_app(
     )
     async def predict(request: Request) -> Prediction:
         """Make the image MNIST-like (grey, cropped, 20×20 in 28×28, centred) and classify it.
+
+        For a data set of objects (Fashion-MNIST) the image is a photo of one
+        item, framed as Fashion-MNIST's were made: trimmed, longest edge 28,
+        centred, light on black.
 
         Send the image file as the body (`image/*` or `application/octet-stream`)
         or as a form upload (`multipart/form-data`, field `file`).
