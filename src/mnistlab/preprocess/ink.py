@@ -25,6 +25,8 @@ from PIL import Image
 from scipy import ndimage
 
 from mnistlab.errors import ImageInputError
+from mnistlab.preprocess.background import paper_light
+from mnistlab.preprocess.lines import remove_lines
 
 __all__ = ["NO_INK_MESSAGE", "WORK_SIDE", "find_ink"]
 
@@ -43,6 +45,8 @@ WEAK_INK = 0.1
 STRONG_INK = 0.5
 FULL_INK = 0.7
 SPECK_FRACTION = 0.02
+NEAR_FRACTION = 0.5
+"""Ink further from the main group than this fraction of its size is another mark."""
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -79,14 +83,39 @@ def find_ink(image: Image.Image) -> NDArray[np.float32]:
     if grey.size == 0:
         raise ImageInputError(NO_INK_MESSAGE)
     difference = grey - _background(grey)
-    # Extremes of a 3×3 average, so that one hot pixel does not set the scale.
-    smooth = ndimage.uniform_filter(difference, size=3, mode="nearest")
-    darkest, brightest = -float(smooth.min()), float(smooth.max())
+    darkest, brightest = _extremes(difference)
     contrast = max(darkest, brightest)
     if contrast < MIN_CONTRAST:
         raise ImageInputError(NO_INK_MESSAGE)
-    ink = (-difference if darkest > brightest else difference) / np.float32(contrast)
-    return _remove_noise(np.clip(ink, 0.0, 1.0, dtype=np.float32))
+    dark_ink = darkest > brightest
+    if _one_shade_border(grey):
+        # A drawing on a canvas or a clean scan: the plane is the background.
+        ink = (-difference if dark_ink else difference) / np.float32(contrast)
+        return _remove_noise(np.clip(ink, 0.0, 1.0, dtype=np.float32))
+    # A photo: shadows and printed lines are taken out before the ink is measured.
+    # Which way the ink goes is asked again of the paper's own light: against a
+    # plane, the lit side of a shadow looks like bright ink.
+    dark = 1.0 - grey / np.maximum(paper_light(grey), np.float32(1e-3))
+    bright = grey - paper_light(grey, dark_ink=False)
+    darkest, brightest = _extremes(dark)[1], _extremes(bright)[1]
+    strength, contrast = (dark, darkest) if darkest >= brightest else (bright, brightest)
+    ink = np.clip(strength / np.float32(max(contrast, MIN_CONTRAST)), 0.0, 1.0, dtype=np.float32)
+    return _remove_noise(remove_lines(ink))
+
+
+def _extremes(difference: NDArray[np.floating]) -> tuple[float, float]:
+    """How far below and above zero the map reaches, on a 3×3 average (one hot pixel is not ink)."""
+    smooth = ndimage.uniform_filter(difference, size=3, mode="nearest")
+    return -float(smooth.min()), float(smooth.max())
+
+
+def _one_shade_border(grey: NDArray[np.float32]) -> bool:
+    """Whether the border band (see :func:`_background`) is all one grey level."""
+    height, width = grey.shape
+    band = max(1, round(0.03 * min(height, width)))
+    edges = (grey[:band], grey[-band:], grey[:, :band], grey[:, -band:])
+    shade = edges[0].flat[0]
+    return all(bool((edge == shade).all()) for edge in edges)
 
 
 def _grey_and_alpha(
@@ -185,10 +214,8 @@ def _background(grey: NDArray[np.float32]) -> NDArray[np.float32]:
     band = max(1, round(0.03 * min(height, width)))
     # A border of one shade (a drawing on a canvas, a clean scan) is fitted
     # exactly by the flat plane of that shade: no least squares needed.
-    edges = (grey[:band], grey[-band:], grey[:, :band], grey[:, -band:])
-    shade = edges[0].flat[0]
-    if all(bool((edge == shade).all()) for edge in edges):
-        return np.full(grey.shape, shade, dtype=np.float32)
+    if _one_shade_border(grey):
+        return np.full(grey.shape, grey.flat[0], dtype=np.float32)
     return _fitted_plane(grey, band)
 
 
@@ -264,6 +291,28 @@ def _remove_noise(ink: NDArray[np.float32]) -> NDArray[np.float32]:
     stretched[~kept] = 0.0
     # The ink of each group (ndimage.sum_labels's own bincount, without its checks).
     mass = np.bincount(groups.ravel(), weights=stretched.ravel(), minlength=n_groups + 1)[1:]
-    big = np.concatenate([[False], mass >= SPECK_FRACTION * float(mass.sum())])
-    stretched[~big[groups]] = 0.0
+    keep = (mass >= SPECK_FRACTION * float(mass.sum())) & _near_the_digit(groups, mass)
+    stretched[~np.concatenate([[False], keep])[groups]] = 0.0
     return stretched.astype(np.float32)
+
+
+def _near_the_digit(groups: NDArray[np.integer], mass: NDArray[np.number]) -> NDArray[np.bool_]:
+    """Which groups belong to the digit: the one with the most ink, and those close to it.
+
+    A group is close when the gap between its box and the main group's is at
+    most ``NEAR_FRACTION`` of the main group's longer side: the detached bar
+    of a 5 or a 4 is, a mark or a word elsewhere on the page is not.
+    """
+    boxes = ndimage.find_objects(groups)
+    main = int(np.argmax(mass))
+    top, left = boxes[main][0].start, boxes[main][1].start
+    bottom, right = boxes[main][0].stop, boxes[main][1].stop
+    reach = NEAR_FRACTION * max(bottom - top, right - left)
+    near = np.zeros(len(mass), dtype=bool)
+    for index, box in enumerate(boxes):
+        if box is None:
+            continue
+        gap_rows = max(box[0].start - bottom, top - box[0].stop, 0)
+        gap_cols = max(box[1].start - right, left - box[1].stop, 0)
+        near[index] = max(gap_rows, gap_cols) <= reach
+    return near
