@@ -44,13 +44,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# With the full-data tests (MNISTLAB_FULL_STUDY=1, as in CI) pytest runs two workers: the
-# full-data tests in one, the rest of the suite beside them in the other (tests/conftest.py),
-# so the single-threaded tests use the core the study leaves between its parallel parts.
-PYTEST_WORKERS := $(if $(filter 1,$(MNISTLAB_FULL_STUDY)),-n 2 --dist loadgroup)
-
 pytest: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -32,20 +32,6 @@ from mnistlab.models.openmp import prefer_passive_openmp
 prefer_passive_openmp()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With pytest-xdist's ``--dist loadgroup``, keep the full-data tests in one worker.
-
-    ``make test`` with ``MNISTLAB_FULL_STUDY=1`` runs two workers: one runs the full-data
-    tests (each study uses both cores in bursts), the other the rest of the suite, so the
-    session fixtures of each side are built once.
-    """
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = "full-data" if item.get_closest_marker("full") else "suite"
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def _has_idx_files(directory: Path) -> bool:
     return all(
         (directory / f.gz_name).is_file() or (directory / f.filename).is_file() for f in IDX_FILES
