@@ -194,7 +194,7 @@ def test_public_apis_only_takes_scikit_learns_path(
     pixels: dict[str, np.ndarray], spy: KernelSpy
 ) -> None:
     X, y = pixels["raw"][:500], pixels["y"][:500] == 5
-    estimator = SGDClassifier(random_state=42)
+    estimator = SGDClassifier(random_state=42, max_iter=20, tol=None)
     with public_apis_only():
         assert kernel_supports(estimator, X, y) is not None
         ours = fit_sgd(estimator, X, y)

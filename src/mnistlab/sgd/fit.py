@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import validate_data
 
 from mnistlab.private_apis import usable
+from mnistlab.sgd.grid import code_grid
 
 __all__ = ["PRIVATE_API", "fit_sgd", "kernel_supports"]
 
@@ -191,6 +192,9 @@ def _fit_with_kernel(
     optimal_init = float(1.0 / ((typw / 1.0) * alpha))
     tol = -np.inf if est.tol is None else float(est.tol)
     rows = _rows(X)
+    grid = code_grid(X) if rows[0] else None
+    if grid is None:
+        grid = (np.zeros((0, 0), dtype=np.uint8), np.zeros(0), np.zeros(0), np.zeros(0))
 
     def run(problems: np.ndarray) -> int:
         return int(
@@ -207,6 +211,7 @@ def _fit_with_kernel(
                 int(est.max_iter),
                 tol,
                 int(est.n_iter_no_change),
+                *grid,
             )
         )
 

@@ -21,14 +21,22 @@ Each problem keeps exactly the arithmetic of scikit-learn's ``_plain_sgd``
 * per epoch end: the mean objective against the best one less ``tol``
   decides the stopping count.
 
-Three liberties, each exact: the problems' independent sums are interleaved
+Four liberties, each exact: the problems' independent sums are interleaved
 (each problem's own order of additions is kept); zero entries of ``x`` are
 skipped in the dot product and the update (``w`` stays finite and never
 ``-0.0``, so adding ``+-0.0`` changes nothing); and the L1 norm, multiplied by
 ``l1_ratio = 0`` in the objective, is not tracked (it adds ``+0.0`` while the
 weights are finite; a non-finite objective makes the caller take
-scikit-learn's path instead). Compiled without ``fastmath``, so no
-reassociation and no fused multiply-add.
+scikit-learn's path instead); and, for dense rows given as small integer
+codes on a grid per feature (scaled pixels are), a row whose margin is
+proven to hold skips the exact dot product. Such a row changes nothing but
+``wscale``, ``t`` and the objective's penalty term, and its hinge loss is
+``0.0`` whatever ``p`` is to the last bit; the proof is a cheap, freely
+summed dot product over the one-byte codes with a rigorous bound on its
+distance from scikit-learn's sum, and every row it cannot prove takes the
+exact path. Only that estimate (:func:`_approx_dot4`) is compiled with
+reassociation and contraction; everything that reaches a result is compiled
+without ``fastmath``, so no reassociation and no fused multiply-add.
 """
 
 from __future__ import annotations
@@ -147,6 +155,119 @@ def _dot1(w, x):  # pragma: no cover
     return total
 
 
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def _approx_dot4(u0, c0, u1, c1, u2, c2, u3, c3, n):  # pragma: no cover
+    """Four estimates ``sum_j u_j c_j`` over one-byte codes, summed in any order.
+
+    Only ever compared against a bound (see :func:`_grid_state`); never part
+    of a result.
+    """
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for j in range(n):
+        s0 += u0[j] * c0[j]
+        s1 += u1[j] * c1[j]
+        s2 += u2[j] * c2[j]
+        s3 += u3[j] * c3[j]
+    return s0, s1, s2, s3
+
+
+@njit(cache=True, nogil=True)
+def _grid_state(w, grid_lo, grid_step, grid_err, u):  # pragma: no cover
+    """Refresh a problem's weights on the code grid; return its offset and error bound.
+
+    A row is ``x_j = lo_j + c_j step_j + r_j`` with ``|r_j| <= resid_j``, so
+    ``sum_j w_j x_j`` is ``sum_j u_j c_j + sum_j w_j lo_j`` (``u_j = w_j
+    step_j``) within ``sum_j |w_j| resid_j``. ``grid_err_j`` adds to
+    ``resid_j`` the rounding of scikit-learn's ordered sum, of the offset and
+    of the estimate in any order (see :func:`mnistlab.sgd.grid.code_grid`),
+    so ``sum_j |w_j| grid_err_j`` bounds how far the estimate can be from
+    scikit-learn's dot product, up to the final additions (left to the
+    caller's slack). 1% more covers this sum's own rounding.
+    """
+    offset = 0.0
+    bound = 0.0
+    for j in range(w.shape[0]):
+        u[j] = w[j] * grid_step[j]
+        offset += w[j] * grid_lo[j]
+        bound += abs(w[j]) * grid_err[j]
+    return offset, bound * 1.01
+
+
+@njit(cache=True, nogil=True)
+def _prove_margins(
+    n_active,
+    slot,
+    row,
+    problems,
+    targets,
+    codes,
+    grid_w,
+    grid_offset,
+    grid_bound,
+    wscale,
+    intercept,
+    estimate,
+    proven,
+    moved_slot,
+    moved_row,
+):  # pragma: no cover
+    """Move the problems whose row provably keeps its margin to the end; return how many remain.
+
+    ``z = y (p)`` is proven above 1 when the estimate's ``z`` less
+    ``wscale`` times the bound, and a slack of ``1e-14`` of the magnitudes
+    for the last roundings, is still above 1. The order within each part is
+    kept.
+    """
+    n_features = codes.shape[1]
+    for g in range(0, n_active, GROUP):
+        m = min(GROUP, n_active - g)
+        b1 = g + 1 if m > 1 else g
+        b2 = g + 2 if m > 2 else g
+        b3 = g + 3 if m > 3 else g
+        s0, s1, s2, s3 = _approx_dot4(
+            grid_w[slot[g]],
+            codes[row[g]],
+            grid_w[slot[b1]],
+            codes[row[b1]],
+            grid_w[slot[b2]],
+            codes[row[b2]],
+            grid_w[slot[b3]],
+            codes[row[b3]],
+            n_features,
+        )
+        estimate[g] = s0
+        estimate[b1] = s1
+        estimate[b2] = s2
+        estimate[b3] = s3
+    for b in range(n_active):
+        a = slot[b]
+        k = problems[a]
+        total = estimate[b] + grid_offset[a]
+        z = targets[k, row[b]] * (total * wscale[a] + intercept[k])
+        slack = wscale[a] * grid_bound[a] + 1e-14 * (
+            abs(total) * wscale[a] + abs(intercept[k]) + 1.0
+        )
+        proven[b] = z - slack > 1.0
+    n_exact = 0
+    for b in range(n_active):
+        if not proven[b]:
+            moved_slot[n_exact] = slot[b]
+            moved_row[n_exact] = row[b]
+            n_exact += 1
+    n_sure = n_exact
+    for b in range(n_active):
+        if proven[b]:
+            moved_slot[n_sure] = slot[b]
+            moved_row[n_sure] = row[b]
+            n_sure += 1
+    slot[:n_active] = moved_slot[:n_active]
+    row[:n_active] = moved_row[:n_active]
+    return n_exact
+
+
 @njit(cache=True, nogil=True)
 def fit_one_vs_rest(
     dense: bool,
@@ -165,6 +286,10 @@ def fit_one_vs_rest(
     max_iter: int,
     tol: float,
     n_iter_no_change: int,
+    codes: np.ndarray,
+    grid_lo: np.ndarray,
+    grid_step: np.ndarray,
+    grid_err: np.ndarray,
 ) -> int:  # pragma: no cover - compiled
     """Train the binary problems ``problems`` in one interleaved loop.
 
@@ -194,6 +319,11 @@ def fit_one_vs_rest(
         As in ``SGDClassifier``.
     tol : float
         As in ``SGDClassifier``, ``-inf`` for ``tol=None``.
+    codes : ndarray of uint8, shape (n_samples, n_features) or (0, 0)
+        The dense rows as codes on a grid per feature, or empty for none.
+    grid_lo, grid_step, grid_err : ndarray of shape (n_features,)
+        The grid (``x_j = lo_j + c_j step_j`` up to the residual) and each
+        feature's error weight (see :func:`_grid_state`); used with ``codes``.
 
     Returns
     -------
@@ -230,6 +360,16 @@ def fit_one_vs_rest(
     acc = np.empty(n_problems)
     updated = np.empty(n_problems, dtype=np.int64)
     norm_acc = np.empty(n_problems)
+    # The margin proof on the code grid (dense rows only): weights on the grid,
+    # offsets and error bounds per problem; all zero for the zero weights.
+    use_codes = dense and codes.shape[0] == n_samples
+    grid_w = np.zeros((n_problems, n_features))
+    grid_offset = np.zeros(n_problems)
+    grid_bound = np.zeros(n_problems)
+    estimate = np.empty(n_problems)
+    proven = np.zeros(n_problems, dtype=np.bool_)
+    moved_slot = np.empty(n_problems, dtype=np.int64)
+    moved_row = np.empty(n_problems, dtype=np.int64)
 
     for epoch in range(max_iter):
         if n_active == 0:
@@ -262,9 +402,28 @@ def fit_one_vs_rest(
                     row[c] = s
                     start[c] = indptr[s]
                     length[c] = size
-            for g in range(0, n_active, GROUP):
+            n_exact = n_active
+            if use_codes:
+                n_exact = _prove_margins(
+                    n_active,
+                    slot,
+                    row,
+                    problems,
+                    targets,
+                    codes,
+                    grid_w,
+                    grid_offset,
+                    grid_bound,
+                    wscale,
+                    intercept,
+                    estimate,
+                    proven,
+                    moved_slot,
+                    moved_row,
+                )
+            for g in range(0, n_exact, GROUP):
                 # Up to GROUP problems side by side; a short group repeats its first one.
-                m = min(GROUP, n_active - g)
+                m = min(GROUP, n_exact - g)
                 b0 = g
                 b1 = g + 1 if m > 1 else g
                 b2 = g + 2 if m > 2 else g
@@ -316,10 +475,13 @@ def fit_one_vs_rest(
                 a = slot[b]
                 k = problems[a]
                 s = row[b]
-                p = acc[b] * wscale[a] + intercept[k]
                 eta = 1.0 / (alpha * (optimal_init + t[a] - 1.0))
                 y = targets[k, s]
-                z = p * y
+                if b < n_exact:
+                    p = acc[b] * wscale[a] + intercept[k]
+                    z = p * y
+                else:
+                    z = 2.0  # proven above 1: no loss, no update, whatever p is exactly
                 loss = 1.0 - z if z <= 1.0 else 0.0
                 objective[a] += loss
                 norm = math.sqrt(sq_norm[a])
@@ -331,11 +493,14 @@ def fit_one_vs_rest(
                     shrink = 0.0
                 wscale[a] *= shrink
                 sq_norm[a] *= shrink * shrink
+                changed = False
                 if wscale[a] < WSCALE_RESET:
                     for j in range(n_features):
                         coef[k, j] *= wscale[a]
                     wscale[a] = 1.0
+                    changed = True
                 if update != 0.0:
+                    changed = True
                     step = update / wscale[a]
                     if dense:
                         for j in range(n_features):
@@ -346,6 +511,10 @@ def fit_one_vs_rest(
                     updated[n_updated] = a
                     n_updated += 1
                     intercept[k] += update
+                if use_codes and changed:
+                    grid_offset[a], grid_bound[a] = _grid_state(
+                        coef[k], grid_lo, grid_step, grid_err, grid_w[a]
+                    )
                 t[a] += 1.0
 
             # --- |w|^2 of each updated problem, summed over every feature in order.
