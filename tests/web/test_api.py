@@ -25,7 +25,7 @@ from PIL import Image
 
 from mnistlab.config import Locations
 from mnistlab.data import Dataset
-from mnistlab.models.store import ModelStore, TrainedModel
+from mnistlab.models.store import ModelStore, RobustnessRecord, TrainedModel
 from mnistlab.preprocess import preprocess
 from mnistlab.web.app import create_app
 from tests.web.servers import digit_png, running_server, slowed, trained_model
@@ -138,6 +138,20 @@ def test_models_health_and_openapi(client: TestClient) -> None:
     assert {"413", "415", "422"} <= set(schema["paths"]["/api/predict"]["post"]["responses"])
     docs = client.get("/docs")
     assert docs.status_code == 200 and "POST /api/predict" in docs.text
+
+
+def test_models_carry_the_robust_score_of_their_own_file(
+    model: TrainedModel, tmp_path: Path
+) -> None:
+    store = ModelStore(tmp_path / "models")
+    saved = store.save(model.classifier, model.record)
+    app = create_app(model=store.load(saved.name), store=store, max_body_bytes=LIMIT)
+    with TestClient(app) as fresh:
+        before = fresh.get("/api/models").json()
+        assert before["serving"]["robust_accuracy"] is None
+        store.update_robustness(saved.name, RobustnessRecord(0.9, 0.88, 0.93, 100, 0, saved.sha256))
+        after = fresh.get("/api/models").json()
+    assert [m["robust_accuracy"] for m in after["available"]] == [0.9]
 
 
 def test_page_and_assets_are_served_and_fetch_nothing_from_elsewhere(client: TestClient) -> None:

@@ -127,6 +127,11 @@ class ModelInfo(BaseModel):
     test_accuracy: float | None = Field(
         description="Accuracy on the 10,000 test images; null before `mnistlab evaluate`."
     )
+    robust_accuracy: float | None = Field(
+        default=None,
+        description="Mean accuracy over the robustness benchmark (the leaderboard's "
+        '"robust"); null until `mnistlab robustness` measured this model file.',
+    )
     state: str = Field(
         description="`trained` (its file matches its record), `file missing` or `damaged`."
     )
@@ -163,6 +168,7 @@ def _model_info(record: ModelRecord, state: str = TRAINED) -> ModelInfo:
         created=record.created,
         n_train=record.n_train,
         test_accuracy=record.test_accuracy,
+        robust_accuracy=record.robust_accuracy,
         state=state,
     )
 
