@@ -12,6 +12,7 @@ from mnistlab.models.store import (
     ModelStatus,
     ModelStore,
     RobustnessRecord,
+    preferred,
 )
 
 
@@ -98,13 +99,15 @@ def best_within(store: ModelStore, max_single_ms: float) -> str:
 
 
 def choose_within(store: ModelStore, max_single_ms: float) -> Choice:
-    """Choose the most accurate usable model that classifies one image within ``max_single_ms``.
+    """Choose the preferred usable model that classifies one image within ``max_single_ms``.
 
-    For serving people who draw: the page asks again after every stroke, so a
-    model slower than that makes everybody wait. Models not yet evaluated have
-    no time and do not count; when none qualifies, the store's choice (the
-    most accurate usable model, else the newest) is returned. Models whose file
-    is missing or damaged are never chosen; they are listed in ``skipped``.
+    :func:`~mnistlab.models.store.preferred` decides among the fast ones: the
+    most robust if accurate enough, else the most accurate. For serving
+    people who draw: the page asks again after every stroke, so a model
+    slower than that makes everybody wait. Models not yet evaluated have no
+    time and do not count; when none qualifies, the store's choice is
+    returned. Models whose file is missing or damaged are never chosen; they
+    are listed in ``skipped``.
 
     Raises
     ------
@@ -117,8 +120,13 @@ def choose_within(store: ModelStore, max_single_ms: float) -> Choice:
     'cnn'
     """
     choice = store.choose()
-    for row in leaderboard(store):
-        fast = row.predict_ms_single is not None and row.predict_ms_single <= max_single_ms
-        if fast and row.rank is not None:  # ranked: usable and evaluated
-            return Choice(name=row.name, skipped=choice.skipped)
+    fast = [
+        store.record(row.name)
+        for row in leaderboard(store)
+        if row.rank is not None  # ranked: usable and evaluated
+        and row.predict_ms_single is not None
+        and row.predict_ms_single <= max_single_ms
+    ]
+    if fast:
+        return Choice(name=preferred(fast).name, skipped=choice.skipped)
     return choice

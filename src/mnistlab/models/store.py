@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,9 @@ RECORD_FORMAT = 1
 #: Seconds a save waits for another save of the same model (a few milliseconds each).
 LOCK_TIMEOUT = 600.0
 SUGGESTED_FIRST_MODEL = "knn-deskew"
+#: A model measured by the robustness benchmark is preferred over a more accurate one
+#: only when its clean test accuracy is at least this (the robust model's own rule).
+ROBUST_CLEAN_FLOOR = 0.996
 #: The data set whose models live at the top of the models directory.
 DEFAULT_DATASET = "mnist"
 
@@ -276,6 +279,30 @@ class TrainedModel:
     def name(self) -> str:
         """The registry name of the model."""
         return self.record.name
+
+
+def preferred(evaluated: Sequence[ModelRecord]) -> ModelRecord:
+    """The model to answer with, among evaluated ones: the most robust that is accurate enough.
+
+    A model whose robustness is measured (for its current file) and whose
+    clean test accuracy is at least :data:`ROBUST_CLEAN_FLOOR` wins on its
+    robust score; without one, the most accurate model (the newest on a tie).
+
+    Example
+    -------
+    >>> preferred(store.records()).name                              # doctest: +SKIP
+    'cnn-robust'
+    """
+    robust = [
+        r
+        for r in evaluated
+        if r.robust_accuracy is not None
+        and r.test_accuracy is not None
+        and r.test_accuracy >= ROBUST_CLEAN_FLOOR
+    ]
+    if robust:
+        return max(robust, key=lambda r: (r.robust_accuracy, r.test_accuracy, r.created))
+    return max(evaluated, key=lambda r: (r.test_accuracy or 0.0, r.created))
 
 
 @dataclass(frozen=True)
@@ -541,8 +568,9 @@ class ModelStore:
     def choose(self) -> Choice:
         """Return the model to use when none is named, among usable models only.
 
-        The most accurate usable model, else the newest; models whose file is
-        missing or damaged are passed over and listed in ``skipped``.
+        The :func:`preferred` of the evaluated usable models, else the newest;
+        models whose file is missing or damaged are passed over and listed in
+        ``skipped``.
 
         Raises
         ------
@@ -564,10 +592,7 @@ class ModelStore:
                 f"train one again with: {self.train_command(skipped[0].name)}"
             )
         evaluated = [r for r in usable if r.test_accuracy is not None]
-        if evaluated:
-            best = max(evaluated, key=lambda r: (r.test_accuracy, r.created))
-        else:
-            best = max(usable, key=lambda r: r.created)
+        best = preferred(evaluated) if evaluated else max(usable, key=lambda r: r.created)
         return Choice(name=best.name, skipped=skipped)
 
     def default_name(self) -> str:
