@@ -1,8 +1,9 @@
 """Serve the draw-a-digit page and its JSON API: the one call behind ``mnistlab serve``.
 
 :func:`serve` loads one model from the store, once (unless ``model`` names
-another: the most accurate model that classifies one image within
-:data:`LIVE_MAX_MS`, since the page asks after every stroke), opens the
+another: among the models that classify one image within :data:`LIVE_MAX_MS`,
+since the page asks after every stroke, the most robust one accurate enough,
+else the most accurate; see :func:`mnistlab.models.store.preferred`), opens the
 listening socket (:mod:`mnistlab.web.sockets`), caps glibc's heaps so that
 memory stays flat under load (:mod:`mnistlab.web.malloc`) and runs the app of
 :func:`mnistlab.web.app.create_app` under uvicorn, from this process or from
@@ -52,7 +53,7 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 #: The page predicts after every stroke, for everyone drawing at once: by default
-#: serve the most accurate model that classifies one image this fast (the
+#: serve the preferred model among those that classify one image this fast (the
 #: "one image ms" of `mnistlab leaderboard`). The ensemble, at about 5 ms, would
 #: keep 16 people drawing at once waiting 0.1 s each on 2 cores.
 LIVE_MAX_MS = 2.0
@@ -101,7 +102,7 @@ class ServerStart:
 
 
 def live_model(store: ModelStore) -> str:
-    """The model served when none is named: the most accurate within :data:`LIVE_MAX_MS`.
+    """The model served when none is named: the preferred one within :data:`LIVE_MAX_MS`.
 
     Raises
     ------
