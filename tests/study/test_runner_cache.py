@@ -97,7 +97,9 @@ def test_settings_validation() -> None:
     from mnistlab.errors import ConfigError
 
     with pytest.raises(ConfigError, match="positive_class"):
-        StudySettings(positive_class=12)
+        StudySettings(positive_class=62)
+    # 12 is a class of a data set of 13 classes or more: the data decides (test_class_counts).
+    assert StudySettings(positive_class=12).positive_class == 12
     with pytest.raises(ConfigError, match="class_pair"):
         StudySettings(class_pair=(3, 3))
     with pytest.raises(ConfigError, match="target_precision"):

@@ -170,19 +170,27 @@ def study(
         bool, typer.Option("--no-cache", help="Compute every step again (and refresh the cache).")
     ] = False,
     positive_class: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--positive-class",
-            metavar="DIGIT",
-            help="Class of the binary detector, 0-9.",
+            metavar="CLASS",
+            help="Class of the binary detector, a label 0 to k-1 of the data set's k classes. "
+            "Default: automatic (MNIST and Fashion-MNIST: 5, the chapter's; any other data "
+            "set: of the two classes confused most, the one more often mistaken).",
+            show_default=False,
         ),
-    ] = 5,
+    ] = None,
     class_pair: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--class-pair", metavar="A,B", help="Two classes for the error-analysis grid."
+            "--class-pair",
+            metavar="A,B",
+            help="Two classes for the error-analysis grid. Default: automatic (MNIST and "
+            "Fashion-MNIST: 3,5, the chapter's; any other data set: the two classes "
+            "confused most).",
+            show_default=False,
         ),
-    ] = "3,5",
+    ] = None,
     target_precision: Annotated[
         float,
         typer.Option(
@@ -271,7 +279,7 @@ def study(
     started = time.perf_counter()
     # Every target is checked before the work (and before the heavy imports): a
     # wrong one must cost seconds, not a study.
-    check_dataset(dataset)
+    spec = check_dataset(dataset)
     check_report_target(out)
     locations = build_locations(data_dir, cache_dir, models_dir)
     check_writable_directory(locations.cache_dir, option="--cache-dir")
@@ -283,6 +291,7 @@ def study(
     from mnistlab.report import write_report
     from mnistlab.report.ladder import LadderReport
     from mnistlab.study import StepSpec, StudyData, StudySettings, run_study
+    from mnistlab.study.classes import check_classes
 
     wanted = parse_steps(steps)
     pair = parse_pair(class_pair, "--class-pair")
@@ -294,12 +303,20 @@ def study(
         raise ConfigError("--limit cannot be combined with --quick, --n-train or --n-test")
     if not quick and (n_train is None) != (n_test is None):
         raise ConfigError("--n-train and --n-test go together (or add --quick for the other)")
-    # StudySettings validates the values and raises ConfigError with the reason.
+    # StudySettings validates the values and raises ConfigError with the reason;
+    # unset classes are chosen for the data by run_study.
     study_settings = StudySettings(
         positive_class=positive_class,
-        class_pair=pair if pair is not None else (3, 5),
+        class_pair=pair,
         target_precision=target_precision,
         n_jobs=n_jobs,
+    )
+    # The data set's record knows its classes: a class it lacks costs no loading.
+    check_classes(
+        study_settings,
+        len(spec.class_names),
+        spec.name,
+        options=("--positive-class", "--class-pair"),
     )
     console = stderr_console()
     out_console = stdout_console()
@@ -341,6 +358,14 @@ def study(
                 cache_dir=locations.cache_dir,
                 use_cache=not no_cache,
                 progress=on_step,
+            )
+        if results.class_choice is not None:
+            positive, (first, second) = results.settings.chosen_classes()
+            names = data.class_names
+            note(
+                console,
+                f"classes chosen (the two confused most): {names[first]} and {names[second]}, "
+                f"positive class {names[positive]}",
             )
         bar.update(task, description="report", step_started=time.monotonic())
         # A shortened test set (--limit, a subset) has no room for the models' test mistakes.

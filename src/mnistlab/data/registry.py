@@ -24,6 +24,7 @@ __all__ = [
     "builtin_dataset_names",
     "dataset_names",
     "get_dataset_spec",
+    "study_class_defaults",
     "user_dataset_specs",
 ]
 
@@ -80,6 +81,42 @@ _SPECS: tuple[DatasetSpec, ...] = (
         framing="object",
     ),
 )
+
+
+#: The classes the study looks at when the user sets none, for the data sets that
+#: declare them: the detector's positive class and the error-analysis pair. MNIST's
+#: are the chapter's own; Fashion-MNIST keeps the same labels (Sandal, and Dress and
+#: Sandal), which its study has always used, so its numbers stay what they were.
+#: Every other data set gets the two classes it confuses most
+#: (:func:`mnistlab.study.classes.most_confused_pair`).
+_STUDY_CLASSES: dict[str, tuple[int, tuple[int, int]]] = {
+    "mnist": (5, (3, 5)),
+    "fashion-mnist": (5, (3, 5)),
+}
+
+
+def study_class_defaults(name: str) -> tuple[int, tuple[int, int]] | None:
+    """Return the study's positive class and class pair declared for a data set, or ``None``.
+
+    Parameters
+    ----------
+    name : str
+        A data set's name (case-insensitive; ``_`` and ``-`` are the same).
+
+    Returns
+    -------
+    tuple or None
+        ``(positive_class, (a, b))`` for a built-in data set that declares
+        them; ``None`` for any other, whose classes the study chooses itself.
+
+    Example
+    -------
+    >>> study_class_defaults("mnist")
+    (5, (3, 5))
+    >>> study_class_defaults("my-letters") is None
+    True
+    """
+    return _STUDY_CLASSES.get(normalize_name(name))
 
 
 def builtin_dataset_names() -> tuple[str, ...]:

@@ -202,7 +202,7 @@ _DRAWERS: dict[str, Callable[[StepResult, StudyData], list[FigureSpec]]] = {
 
 
 def draw_step_figures(result: StepResult, data: StudyData) -> list[FigureSpec]:
-    """Return the figures of one step (an empty list for steps without figures).
+    """Return the figures of one step (an empty list for steps without figures or skipped).
 
     Parameters
     ----------
@@ -221,7 +221,8 @@ def draw_step_figures(result: StepResult, data: StudyData) -> list[FigureSpec]:
     ...     spec.figure.savefig(f"{spec.slug}.png")
     """
     drawer = _DRAWERS.get(result.spec.name)
-    return drawer(result, data) if drawer is not None else []
+    # A skipped step has no numbers to draw.
+    return drawer(result, data) if drawer is not None and not result.skipped else []
 
 
 def draw_gallery(

@@ -133,11 +133,12 @@ def _section(
 ) -> tuple[StepSection, str]:
     needs_data = result.spec.name in IMAGE_STEPS and data is None
     figures = [] if needs_data else [_embed(spec) for spec in _figure_specs(result, data)]
+    positive, pair = settings.chosen_classes()
     context = ProseContext.from_names(
         class_names,
         dataset=dataset_title(data_name),
-        positive_class=settings.positive_class,
-        class_pair=settings.class_pair,
+        positive_class=positive,
+        class_pair=pair,
         target_precision=settings.target_precision,
         **({} if study is None else prose_sizes(study)),
     )
@@ -145,7 +146,7 @@ def _section(
         result,
         context=context,
         class_names=class_names,
-        positive_class=settings.positive_class,
+        positive_class=positive,
         book_rows=() if book is None else book.for_step(result.spec.name),
         figures=figures,
         banner="" if study is None else subset_banner(study),

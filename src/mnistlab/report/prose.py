@@ -41,6 +41,27 @@ def paragraph(text: str) -> Paragraph:
     return tuple(Span(part, code=i % 2 == 1) for i, part in enumerate(parts) if part)
 
 
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+
+
+def _in_words(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
 @dataclass(frozen=True)
 class ProseContext:
     """The names the prose refers to.
@@ -58,6 +79,8 @@ class ProseContext:
     svc_train_size, grid_train_size : int
         The training images of the SVCs (step 10) and of the grid search
         (step 14): the chapter's 2,000 and 10,000, fewer on a subset.
+    n_classes : int
+        How many classes the data set has (10 for MNIST).
 
     Example
     -------
@@ -72,6 +95,12 @@ class ProseContext:
     target_precision: float
     svc_train_size: int = 2000
     grid_train_size: int = 10_000
+    n_classes: int = 10
+
+    @property
+    def classes_word(self) -> str:
+        """How many classes, in words up to twelve (``"ten"`` for MNIST), else in digits."""
+        return _in_words(self.n_classes)
 
     @classmethod
     def from_names(
@@ -93,6 +122,7 @@ class ProseContext:
             target_precision=float(target_precision),
             svc_train_size=int(svc_train_size),
             grid_train_size=int(grid_train_size),
+            n_classes=len(class_names),
         )
 
 
@@ -109,10 +139,10 @@ def _steps(c: ProseContext) -> dict[str, list[str]]:
             "trusting any score.",
         ],
         "binary": [
-            f"Before ten classes, one question: is this image the positive class, {pos}, or "
-            "not? The targets become true/false and a linear classifier trained by "
-            "stochastic gradient descent (`SGDClassifier`) learns the yes/no answer from "
-            "all training images.",
+            f"Before {c.classes_word} classes, one question: is this image the positive "
+            f"class, {pos}, or not? The targets become true/false and a linear classifier "
+            "trained by stochastic gradient descent (`SGDClassifier`) learns the yes/no "
+            "answer from all training images.",
             "The table shows how many training and test images are positive and what the "
             "detector says about the first training image.",
         ],
@@ -120,8 +150,9 @@ def _steps(c: ProseContext) -> dict[str, list[str]]:
             "Cross-validation splits the training set into three folds, trains on two and "
             "scores on the third, three times over. Accuracy is the share of images "
             "classified right.",
-            f"Accuracy flatters a detector of a rare class: about nine images in ten are not "
-            f"{pos}, so a model that always says “no” already scores about 90%. The same "
+            "Accuracy flatters a detector of a rare class: about "
+            f"{_in_words(c.n_classes - 1)} images in {c.classes_word} are not {pos}, so a model "
+            f"that always says “no” already scores about {1 - 1 / c.n_classes:.0%}. The same "
             "folds computed by hand with `StratifiedKFold` and `clone` must give the same "
             "three numbers: they show what `cross_val_score` does.",
         ],
@@ -174,19 +205,21 @@ def _steps(c: ProseContext) -> dict[str, list[str]]:
             "probability 0.5.",
         ],
         "multiclass": [
-            "Back to all ten classes. A support vector classifier (`SVC`) is binary at heart; "
-            "scikit-learn trains one per pair of classes (45 of them) on the first "
+            f"Back to all {c.classes_word} classes. A support vector classifier (`SVC`) is "
+            "binary at heart; scikit-learn trains one per pair of classes "
+            f"({c.n_classes * (c.n_classes - 1) // 2} of them) on the first "
             f"{c.svc_train_size:,} images and lets them vote. Its decision scores, one per "
             "class, show how sure it is: the class with the highest score wins.",
-            "`OneVsRestClassifier` instead trains one classifier per class (ten). The linear "
-            "SGD model handles ten classes natively; its 3-fold accuracy rises once the "
+            "`OneVsRestClassifier` instead trains one classifier per class "
+            f"({c.classes_word}). The linear SGD model handles {c.classes_word} classes "
+            "natively; its 3-fold accuracy rises once the "
             "pixels are standardised (each pixel scaled to mean 0 and variance 1), because "
             "gradient descent works best on features of similar scale.",
         ],
         "error_analysis": [
-            "The confusion matrix of the ten-class model, in counts and as percent of each "
-            "true class: the diagonal is what it gets right, bright cells off the diagonal "
-            "are its favourite mistakes.",
+            f"The confusion matrix of the {c.classes_word}-class model, in counts and as "
+            "percent of each true class: the diagonal is what it gets right, bright cells off "
+            "the diagonal are its favourite mistakes.",
             "The errors-only matrices weight correct predictions by zero, so the mistakes "
             "stand out. Normalised by row they say “of the true class, where did the errors "
             "go”; by column, “of the images called this class, where did they come from”.",

@@ -30,13 +30,16 @@ def step_section(
 ) -> StepSection:
     """The section of one step: what it means, its numbers, the book's, its figures.
 
+    A step skipped on this data (``result.skipped``) shows one line instead:
+    why it did not run.
+
     Parameters
     ----------
     result : StepResult
     context : ProseContext
         The names the prose refers to.
     class_names : sequence of str
-        Names of the ten classes.
+        Names of the classes.
     positive_class : int
         The binary detector's class.
     book_rows : tuple of NumberComparison
@@ -53,6 +56,16 @@ def step_section(
     ...              positive_class=5, book_rows=(), figures=[])   # doctest: +SKIP
     """
     name = result.spec.name
+    if result.skipped:
+        # In the step's place: why it did not run on this data, and nothing else.
+        return StepSection(
+            number=result.spec.number,
+            name=name,
+            title=result.spec.title,
+            paragraphs=[paragraph(f"Skipped on this data set: {result.skipped}.")],
+            seconds=None,
+            banner=banner,
+        )
     blocks = values_tables(
         result.values,
         class_names=class_names,

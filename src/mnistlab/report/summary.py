@@ -90,9 +90,12 @@ def settings_rows(
     def named(c: int) -> str:
         return format_number(ClassLabel(c), class_names=class_names)
 
+    positive, pair = s.chosen_classes()
+    # Classes the study chose itself say how, beside them.
+    how = "" if results.class_choice is None else " (automatic: the two classes confused most)"
     rows = {
-        "Positive class": named(s.positive_class),
-        "Class pair": " and ".join(named(c) for c in s.class_pair),
+        "Positive class": named(positive) + how,
+        "Class pair": " and ".join(named(c) for c in pair) + how,
         "Target precision": f"{s.target_precision:.0%}",
     }
     # On a Dask cluster the workers decide the parallelism, and the

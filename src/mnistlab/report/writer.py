@@ -82,11 +82,12 @@ def _write_into(
     names = [str(c) for c in data.class_names]
     title = dataset_title(data.name)
     s = results.settings
+    positive, pair = s.chosen_classes()
     context = ProseContext.from_names(
         names,
         dataset=title,
-        positive_class=s.positive_class,
-        class_pair=s.class_pair,
+        positive_class=positive,
+        class_pair=pair,
         target_precision=s.target_precision,
         **prose_sizes(results),
     )
@@ -105,7 +106,7 @@ def _write_into(
             result,
             context=context,
             class_names=names,
-            positive_class=s.positive_class,
+            positive_class=positive,
             book_rows=book.for_step(name),
             figures=figures,
             banner=banner,

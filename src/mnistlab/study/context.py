@@ -34,6 +34,11 @@ class StudyContext:
         self.settings = settings
 
     @property
+    def n_classes(self) -> int:
+        """The number of classes of the data, labelled ``0`` to ``n_classes - 1``."""
+        return len(self.data.class_names)
+
+    @property
     def n_jobs(self) -> int:
         return self.settings.effective_n_jobs
 
@@ -67,13 +72,23 @@ class StudyContext:
     def y_test(self) -> np.ndarray:
         return np.asarray(self.data.y_test, dtype=np.int64)
 
+    @property
+    def positive_class(self) -> int:
+        """The binary detector's class (settings with their classes chosen)."""
+        return self.settings.chosen_classes()[0]
+
+    @property
+    def class_pair(self) -> tuple[int, int]:
+        """The error-analysis pair (settings with their classes chosen)."""
+        return self.settings.chosen_classes()[1]
+
     @cached_property
     def y_train_positive(self) -> np.ndarray:
-        return self.y_train == self.settings.positive_class
+        return self.y_train == self.positive_class
 
     @cached_property
     def y_test_positive(self) -> np.ndarray:
-        return self.y_test == self.settings.positive_class
+        return self.y_test == self.positive_class
 
     @property
     def some_digit(self) -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mnistlab.errors import ConfigError, StudyError
+from mnistlab.study.settings import MAX_CLASSES
 from mnistlab.study.subset import (
     QUICK_N_TEST,
     QUICK_N_TRAIN,
@@ -19,6 +20,8 @@ from mnistlab.study.subset import (
 
 N_PIXELS = 784
 IMAGE_SHAPE = (28, 28)
+#: The fewest classes the study runs on (the most: ``MAX_CLASSES``, 62).
+MIN_CLASSES = 2
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,12 @@ class StudyData:
     name : str
         The data set's name, e.g. ``"mnist"``.
     class_names : tuple of str
-        The name of each class label 0–9 (digits, or clothing for Fashion-MNIST).
+        The name of each class label ``0`` to ``k - 1``, for 2 to 62 classes
+        (digits 0–9 for MNIST, clothing for Fashion-MNIST).
     X_train, X_test : ndarray of uint8, shape (n, 784)
         Pixel values 0–255, one image per row, row by row.
     y_train, y_test : ndarray of uint8, shape (n,)
-        Class labels 0–9.
+        Class labels ``0`` to ``k - 1``.
     checksum : str
         The identity of the data; it keys the study's cache.
     subset : Subset or None, default=None
@@ -70,8 +74,18 @@ class StudyData:
                 raise StudyError(
                     f"y_{split} must have shape ({X.shape[0]},) to match X_{split}, got {y.shape}."
                 )
-        if len(self.class_names) != 10:
-            raise StudyError(f"The study needs 10 class names, got {len(self.class_names)}.")
+        k = len(self.class_names)
+        if not MIN_CLASSES <= k <= MAX_CLASSES:
+            raise StudyError(
+                f"The study needs {MIN_CLASSES} to {MAX_CLASSES} class names, got {k}."
+            )
+        for split in ("train", "test"):
+            y = getattr(self, f"y_{split}")
+            if y.size and (int(y.min()) < 0 or int(y.max()) >= k):
+                raise StudyError(
+                    f"y_{split} holds labels {int(y.min())} to {int(y.max())}, and the data "
+                    f"has {k} class names; labels must be 0 to {k - 1}, one per class name."
+                )
 
     @classmethod
     def from_dataset(cls, ds: Any) -> StudyData:

@@ -191,6 +191,10 @@ class StepResult:
         Wall time spent on the step (about 0 when it came from the cache).
     cached : bool
         True when every computation of the step came from the cache.
+    skipped : str, default=""
+        Why the step did not run on this data (one line, e.g. it needs more
+        classes than the data has; :func:`mnistlab.study.classes.skip_reason`);
+        empty for a step that ran. A skipped step has no values and no arrays.
     """
 
     spec: StepSpec
@@ -198,6 +202,7 @@ class StepResult:
     arrays: dict[str, np.ndarray]
     seconds: float
     cached: bool
+    skipped: str = ""
 
     def __repr__(self) -> str:
         """A few lines: the step, its time, its first numbers, the names of the rest.
@@ -209,6 +214,11 @@ class StepResult:
           roc_auc = 0.960494
           ...
         """
+        if self.skipped:
+            return (
+                f"StepResult {self.spec.number}. {self.spec.title} ({self.spec.name}): "
+                f"skipped, {self.skipped}"
+            )
         where = ", from the cache" if self.cached else ""
         lines = [
             f"StepResult {self.spec.number}. {self.spec.title} ({self.spec.name}): "
@@ -259,6 +269,11 @@ class StudyResults:
         For a study on a stratified subset (the quick study): its sizes, seed
         and the scaled sizes of the SVCs and the grid search
         (:meth:`mnistlab.study.subset.Subset.as_dict`); ``None`` otherwise.
+    class_choice : dict or None
+        How classes left unset were chosen for a data set that declares none
+        (:meth:`mnistlab.study.classes.ClassChoice.as_dict`): the two classes
+        confused most. ``None`` when the classes were set, or declared by the
+        data set's registry entry (MNIST, Fashion-MNIST).
 
     Example
     -------
@@ -273,6 +288,7 @@ class StudyResults:
     versions: dict[str, str]
     seconds: float
     subset: dict[str, Any] | None = None
+    class_choice: dict[str, Any] | None = None
 
     def best_test_accuracy(self) -> float | None:
         """Return the highest accuracy on the test set that any step reports, or ``None``.
@@ -411,10 +427,17 @@ class StudyResults:
         if best is not None:
             lines.append(f"  best test accuracy: {best:.2%}")
         s = self.settings
+        pair = "unset" if s.class_pair is None else f"{s.class_pair[0]} and {s.class_pair[1]}"
+        chosen = " (the two classes confused most)" if self.class_choice is not None else ""
         lines.append(
-            f"  settings: positive class {s.positive_class}, class pair "
-            f"{s.class_pair[0]} and {s.class_pair[1]}, target precision {s.target_precision:.0%}"
+            f"  settings: positive class {s.positive_class}, class pair {pair}{chosen}, "
+            f"target precision {s.target_precision:.0%}"
         )
+        lines += [
+            f"  step {step.spec.number} {step.spec.name} skipped: {step.skipped}"
+            for step in steps
+            if step.skipped
+        ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -429,7 +452,9 @@ class StudyResults:
     def to_json_dict(self) -> dict[str, Any]:
         """Return everything but the arrays as JSON-able values.
 
-        ``"subset"`` is there only for a study on a stratified subset.
+        ``"subset"`` is there only for a study on a stratified subset,
+        ``"class_choice"`` only for classes chosen by confusion, and a step's
+        ``"skipped"`` (its reason) only for a step that did not run.
         """
         document = {
             "data_name": self.data_name,
@@ -444,10 +469,13 @@ class StudyResults:
                     "values": step.values,
                     "seconds": float(step.seconds),
                     "cached": bool(step.cached),
+                    **({"skipped": step.skipped} if step.skipped else {}),
                 }
                 for name, step in self.steps.items()
             },
         }
         if self.subset is not None:
             document["subset"] = dict(self.subset)
+        if self.class_choice is not None:
+            document["class_choice"] = dict(self.class_choice)
         return document

@@ -20,6 +20,7 @@ from mnistlab.study import (
     steps_multiclass,
 )
 from mnistlab.study.cache import CacheEntry, ResultCache, cache_key
+from mnistlab.study.classes import resolve_settings, skip_reason
 from mnistlab.study.context import StudyContext
 from mnistlab.study.data import StudyData
 from mnistlab.study.results import (
@@ -33,6 +34,7 @@ from mnistlab.study.results import (
 )
 from mnistlab.study.settings import StudySettings
 from mnistlab.study.subset import QUICK_N_TEST, QUICK_N_TRAIN, SUBSET_SEED
+from mnistlab.study.threshold import PrecisionNotReached
 
 ComputeFn = Callable[[StudyContext, Entries], CacheEntry]
 StepFn = Callable[[StudyContext, Entries], StepOutput]
@@ -236,7 +238,12 @@ def run_study(
         The whole data, or a subset of it (:meth:`StudyData.stratified`,
         :meth:`StudyData.head`).
     settings : StudySettings, optional
-        Defaults to ``StudySettings()``.
+        Defaults to ``StudySettings.automatic()``: the classes are chosen for
+        the data (:func:`mnistlab.study.classes.resolve_settings`), the
+        chapter's 5, and 3 and 5, for MNIST and Fashion-MNIST (the same study,
+        cache entries and report as ``StudySettings()``), the two classes
+        confused most for any other data set. Set classes must be classes of
+        the data.
     steps : sequence of str, optional
         Step slugs to run (see ``STEPS``); all 14 when omitted. The hidden
         computations they share run once.
@@ -266,14 +273,19 @@ def run_study(
     Returns
     -------
     StudyResults
+        Its ``settings`` have the classes chosen. A step that needs more
+        classes than the data has (:func:`mnistlab.study.classes.skip_reason`:
+        step 10 needs 3, step 12 needs 8), or the target precision no
+        threshold reaches (steps 7 and 8), is there with ``skipped`` set to
+        the reason and no values.
 
     Raises
     ------
     StudyError
         For an unknown step name.
     ConfigError
-        For subset sizes out of range, or only one of ``n_train`` and
-        ``n_test`` without ``quick``.
+        For subset sizes out of range, only one of ``n_train`` and
+        ``n_test`` without ``quick``, or a set class the data does not have.
 
     Example
     -------
@@ -285,13 +297,15 @@ def run_study(
     >>> with dask_engine("tcp://10.0.0.1:8786"):                     # doctest: +SKIP
     ...     same = run_study(data.head(6000, 1000), steps=["roc"])
     """
-    settings = StudySettings() if settings is None else settings
+    settings = StudySettings.automatic() if settings is None else settings
     data = subset_to_run(data, quick=quick, n_train=n_train, n_test=n_test)
     wanted = STEP_NAMES if steps is None else tuple(steps)
     unknown = [s for s in wanted if s not in STEP_NAMES]
     if unknown:
         raise StudyError(f"Unknown study steps {unknown}; choose from {list(STEP_NAMES)}.")
     started = time.perf_counter()
+    # Chosen on the data the steps run on, so that a subset study's classes are its own.
+    settings, choice = resolve_settings(settings, data)
     versions = library_versions()
     cache = ResultCache(Path(cache_dir) / "study") if cache_dir is not None else None
     ctx = StudyContext(data, settings)
@@ -303,16 +317,38 @@ def run_study(
         if progress is not None:
             progress(spec, "start")
         t0 = time.perf_counter()
+        reason = skip_reason(spec.name, ctx.n_classes)
+        if reason is not None:
+            results[spec.name] = StepResult(
+                spec=spec, values={}, arrays={}, seconds=0.0, cached=False, skipped=reason
+            )
+            if progress is not None:
+                progress(spec, "done")
+            continue
         function, needs = STEP_FUNCTIONS[spec.name]
         fetched = {name: computer.get(name) for name in needs}
-        values, arrays = function(ctx, {name: entry for name, (entry, _) in fetched.items()})
-        results[spec.name] = StepResult(
-            spec=spec,
-            values=values,
-            arrays=arrays,
-            seconds=time.perf_counter() - t0,
-            cached=bool(fetched) and all(cached for _, cached in fetched.values()),
-        )
+        cached = bool(fetched) and all(was_cached for _, was_cached in fetched.values())
+        try:
+            values, arrays = function(ctx, {name: entry for name, (entry, _) in fetched.items()})
+        except PrecisionNotReached as exc:
+            # A weak detector (a hard positive class, many classes) is a fact about
+            # the data, not a failure: the steps that need the threshold say so.
+            results[spec.name] = StepResult(
+                spec=spec,
+                values={},
+                arrays={},
+                seconds=time.perf_counter() - t0,
+                cached=cached,
+                skipped=exc.reason,
+            )
+        else:
+            results[spec.name] = StepResult(
+                spec=spec,
+                values=values,
+                arrays=arrays,
+                seconds=time.perf_counter() - t0,
+                cached=cached,
+            )
         if progress is not None:
             progress(spec, "done")
     # Remembered beside the results, for their views in a notebook.
@@ -324,4 +360,5 @@ def run_study(
         versions=versions,
         seconds=time.perf_counter() - started,
         subset=None if data.subset is None else data.subset.as_dict(scaled_sizes(ctx)),
+        class_choice=None if choice is None or choice.method == "registry" else choice.as_dict(),
     ).with_data(data)

@@ -38,7 +38,9 @@ def run_step(
         The data to run on; a :class:`~mnistlab.data.Dataset` from
         :func:`mnistlab.data.load` is turned into :class:`StudyData`.
     settings : StudySettings, optional
-        Defaults to the chapter's: ``StudySettings()``.
+        Defaults to ``StudySettings.automatic()``: the chapter's classes for
+        MNIST and Fashion-MNIST, the two classes confused most for any other
+        data set (see :func:`mnistlab.study.run_study`).
     cache_dir : path-like, optional
         The cache directory; by default the command's own
         (``MNISTLAB_CACHE_DIR``, else the user cache directory). Results live in

@@ -42,7 +42,9 @@ def look(ctx: StudyContext, entries: Entries) -> StepOutput:
         "some_digit_label": ClassLabel(data.y_train[SOME_DIGIT_INDEX]),
         "some_digit_name": data.class_names[int(data.y_train[SOME_DIGIT_INDEX])],
         "first_100_labels": each(ClassLabel, data.y_train[:100].tolist()),
-        "train_class_counts": each(Integer, np.bincount(ctx.y_train, minlength=10).tolist()),
+        "train_class_counts": each(
+            Integer, np.bincount(ctx.y_train, minlength=ctx.n_classes).tolist()
+        ),
     }, {}
 
 
@@ -50,7 +52,7 @@ def binary(ctx: StudyContext, entries: Entries) -> StepOutput:
     """Step 2: the SGD detector's answer for ``some_digit`` (the chapter's 5-detector)."""
     sgd = entries["binary_sgd"].values
     return {
-        "positive_class": ClassLabel(ctx.settings.positive_class),
+        "positive_class": ClassLabel(ctx.positive_class),
         "n_positive_train": Integer(ctx.y_train_positive.sum()),
         "n_positive_test": Integer(ctx.y_test_positive.sum()),
         "prediction": sgd["prediction"],

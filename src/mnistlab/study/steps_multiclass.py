@@ -35,7 +35,7 @@ def multilabel_names(class_names: tuple[str, ...]) -> list[str]:
 
 
 def multiclass(ctx: StudyContext, entries: Entries) -> StepOutput:
-    """Step 10: SVC, one-versus-rest SVC and 10-class SGD, raw and scaled."""
+    """Step 10: SVC, one-versus-rest SVC and multiclass SGD, raw and scaled (3 classes or more)."""
     svc, sgd = entries["svc"].values, entries["multiclass_sgd"].values
     return {
         "train_size": Integer(svc["train_size"]),
@@ -57,13 +57,13 @@ def multiclass(ctx: StudyContext, entries: Entries) -> StepOutput:
 def error_analysis(ctx: StudyContext, entries: Entries) -> StepOutput:
     """Step 11: confusion matrices of the scaled SGD and the class-pair image grid."""
     y, y_pred = ctx.y_train, entries["multiclass_sgd"].arrays["scaled_oof_predict"]
-    labels = list(range(10))
+    labels = list(range(ctx.n_classes))
     errors = y_pred != y
     cm = confusion_matrix(y, y_pred, labels=labels)
     cm_true = confusion_matrix(y, y_pred, labels=labels, normalize="true")
     cm_err_true = confusion_matrix(y, y_pred, labels=labels, sample_weight=errors, normalize="true")
     cm_err_pred = confusion_matrix(y, y_pred, labels=labels, sample_weight=errors, normalize="pred")
-    a, b = ctx.settings.class_pair
+    a, b = ctx.class_pair
     cells: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
     for true in (a, b):

@@ -10,6 +10,34 @@ from sklearn.model_selection import FixedThresholdClassifier, cross_val_predict
 from mnistlab.errors import StudyError
 
 
+class PrecisionNotReached(StudyError):
+    """No decision threshold gives the target precision: the detector is too weak for it.
+
+    Attributes
+    ----------
+    target_precision : float
+    best_precision : float
+        The highest precision of any threshold.
+    """
+
+    def __init__(self, target_precision: float, best_precision: float) -> None:
+        super().__init__(
+            f"No threshold reaches precision {target_precision}; the best is "
+            f"{best_precision:.4f}. Lower target_precision."
+        )
+        self.target_precision = float(target_precision)
+        self.best_precision = float(best_precision)
+
+    @property
+    def reason(self) -> str:
+        """The one line a study shows in place of a step that needs the threshold."""
+        return (
+            f"no threshold of the detector reaches {self.target_precision:.0%} precision "
+            f"(the best is {self.best_precision:.2%}); choose a lower target precision "
+            "or another positive class"
+        )
+
+
 def threshold_for_precision(
     y_true: np.ndarray, y_scores: np.ndarray, *, target_precision: float = 0.90
 ) -> float:
@@ -20,8 +48,8 @@ def threshold_for_precision(
 
     Raises
     ------
-    StudyError
-        If no threshold reaches the target precision.
+    PrecisionNotReached
+        A :class:`StudyError`: no threshold reaches the target precision.
 
     Example
     -------
@@ -31,10 +59,7 @@ def threshold_for_precision(
     precisions, _, thresholds = precision_recall_curve(y_true, y_scores)
     reached = precisions[:-1] >= target_precision
     if not reached.any():
-        raise StudyError(
-            f"No threshold reaches precision {target_precision}; the best is "
-            f"{precisions[:-1].max():.4f}. Lower target_precision."
-        )
+        raise PrecisionNotReached(target_precision, float(precisions[:-1].max()))
     # precisions has one more entry than thresholds (the final 1.0); the
     # chapter's argmax over all of precisions equals this one when reached.
     return float(thresholds[int(np.argmax(reached))])
