@@ -14,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= report
 
-MODELS ?= knn-tuned knn-shift knn-deskew svc-rbf cnn ensemble
+MODELS ?= knn-tuned knn-shift knn-deskew svc-rbf cnn cnn-robust ensemble
 
 .PHONY: setup run ladder test lint typecheck pytest clean test-oldest
 

@@ -70,7 +70,15 @@ def test_train_evaluate_list_and_rank(locations: Locations, mnist: Dataset, tmp_
 def test_models_lists_every_registry_entry(tmp_path: Path) -> None:
     code, out = invoke("models", "--models-dir", str(tmp_path))
     assert code == 0, out
-    for name in ("knn-tuned", "knn-shift", "knn-deskew", "svc-rbf", "cnn", "ensemble"):
+    for name in (
+        "knn-tuned",
+        "knn-shift",
+        "knn-deskew",
+        "svc-rbf",
+        "cnn",
+        "cnn-robust",
+        "ensemble",
+    ):
         assert name in out
     assert "not trained" in out
 

@@ -299,9 +299,12 @@ def test_importing_the_registry_store_or_cli_does_not_import_torch() -> None:
     assert result.returncode == 0, result.stderr or "torch was imported"
 
 
-def test_the_registry_settings_are_complete_training_configs() -> None:
-    settings = get_model_spec("cnn").settings
+@pytest.mark.parametrize("name", ["cnn", "cnn-robust"])
+def test_the_registry_settings_are_complete_training_configs(name: str) -> None:
+    settings = get_model_spec(name).settings
     config = cnn.TrainingConfig.from_settings(settings)
     # Every setting is spelled out, so the metadata record holds all of them.
     assert {f.name for f in fields(config)} == set(settings)
     assert set(settings["augmentation"]) == set(config.augmentation.to_dict())
+    assert settings["styles"] == config.styles.to_dict()
+    assert settings["wear"] == config.wear.to_dict()

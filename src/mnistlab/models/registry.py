@@ -89,6 +89,8 @@ _CNN: Mapping[str, Any] = {
         "elastic_sigma": 4.0,
         "elastic_probability": 0.5,
     },
+    "styles": {"probability": 0.0},
+    "wear": {"probability": 0.0},
 }
 
 MODELS: tuple[ModelSpec, ...] = (
@@ -129,6 +131,13 @@ MODELS: tuple[ModelSpec, ...] = (
         "convolutional network (PyTorch, CPU): 4 conv layers, 15 epochs of moved digits",
         "cnn",
         _CNN,
+    ),
+    ModelSpec(
+        "cnn-robust",
+        "the cnn trained also on damaged digits (noise, blur, grey paper, lines, marker strokes) "
+        "and on other writing styles (a 1 with a flag, a closed 4, a crossed 7)",
+        "cnn",
+        {**_CNN, "epochs": 20, "styles": {"probability": 0.3}, "wear": {"probability": 0.5}},
     ),
     ModelSpec(
         "ensemble",

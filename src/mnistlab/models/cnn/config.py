@@ -8,6 +8,8 @@ from typing import Any
 
 from mnistlab.errors import ConfigError
 from mnistlab.models.augment import Augmentation
+from mnistlab.models.styles import Styles
+from mnistlab.models.wear import Wear
 
 __all__ = ["TrainingConfig"]
 
@@ -31,6 +33,11 @@ class TrainingConfig:
         Training images held out for the validation accuracy (capped at a
         tenth of the images given, for small trials).
     augmentation : Augmentation
+        Moves of every training image (rotation, scale, shift, elastic).
+    styles : Styles
+        Share of the 1s, 4s and 7s redrawn in styles MNIST rarely has (off by default).
+    wear : Wear
+        Share of the images given real-world damage, after the moves (off by default).
     """
 
     seed: int = 42
@@ -45,6 +52,8 @@ class TrainingConfig:
     label_smoothing: float = 0.0
     n_validation: int = 5000
     augmentation: Augmentation = field(default_factory=Augmentation)
+    styles: Styles = field(default_factory=Styles)
+    wear: Wear = field(default_factory=Wear)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> TrainingConfig:
@@ -57,6 +66,10 @@ class TrainingConfig:
         try:
             if "augmentation" in values:
                 values["augmentation"] = Augmentation(**dict(values["augmentation"]))
+            if "styles" in values:
+                values["styles"] = Styles(**dict(values["styles"]))
+            if "wear" in values:
+                values["wear"] = Wear(**dict(values["wear"]))
             config = cls(**values)
             counts = (config.threads, config.width, config.hidden, config.epochs, config.batch_size)
             if not all(isinstance(c, int) and c >= 1 for c in counts):

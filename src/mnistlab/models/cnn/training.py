@@ -35,6 +35,8 @@ from mnistlab.models.cnn.classifier import CNNClassifier, network_probabilities
 from mnistlab.models.cnn.config import TrainingConfig
 from mnistlab.models.cnn.network import DigitNet
 from mnistlab.models.cnn.runtime import torch_runtime
+from mnistlab.models.styles import style_batch
+from mnistlab.models.wear import wear_batch
 from mnistlab.progress import ProgressCallback
 
 __all__ = ["fit_network", "train", "validation_split"]
@@ -130,11 +132,7 @@ def fit_network(
         order = torch.randperm(len(train_rows), generator=generator)[:n_used]
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
-            x = augment_batch(
-                x_train[batch].view(-1, 1, IMAGE_SIDE, IMAGE_SIDE) / 255.0,
-                config.augmentation,
-                generator=generator,
-            )
+            x = _training_batch(x_train[batch], y_train[batch], config, generator)
             loss = F.cross_entropy(
                 network(x), y_train[batch], label_smoothing=config.label_smoothing
             )
@@ -153,6 +151,20 @@ def fit_network(
         logger.info("%s", _status(label, epoch, config, loss_sum / seen, val_accuracy))
         progress(_status(label, epoch, config, loss_sum / seen, val_accuracy), step, total)
     return network.eval(), val_accuracy
+
+
+def _training_batch(
+    images: torch.Tensor, labels: torch.Tensor, config: TrainingConfig, generator: torch.Generator
+) -> torch.Tensor:
+    """A batch as the network trains on it: redrawn styles, then moved, then damaged."""
+    x = style_batch(
+        images.view(-1, 1, IMAGE_SIDE, IMAGE_SIDE) / 255.0,
+        labels,
+        config.styles,
+        generator=generator,
+    )
+    x = augment_batch(x, config.augmentation, generator=generator)
+    return wear_batch(x, config.wear, generator=generator)
 
 
 def _status(label: str, epoch: int, config: TrainingConfig, loss: float, val: float | None) -> str:
