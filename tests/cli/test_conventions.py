@@ -31,7 +31,7 @@ from mnistlab.errors import (
 from mnistlab.models.store import SUGGESTED_FIRST_MODEL, ModelStore
 from mnistlab.models.training import train_model
 
-MODEL = "knn-tuned"
+MODEL, OTHER_MODEL = "knn-tuned", "knn-deskew"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -58,6 +58,7 @@ def _mnistlab(*args: str, cwd: Path | None = None, **env: str) -> subprocess.Com
 def models_dir(mnist: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("models")
     train_model(MODEL, mnist, store=ModelStore(directory), n_train=2000)
+    train_model(OTHER_MODEL, mnist, store=ModelStore(directory), n_train=2000)
     return directory
 
 
@@ -262,6 +263,8 @@ def test_every_json_output_follows_its_documented_schema(
         _json(capsys, "evaluate", MODEL, "--json", "--models-dir", str(models_dir),
               *_data_args(locations))["kind"],
         _json(capsys, "robustness", MODEL, "--n", "10", "--json", "--models-dir",
+              str(models_dir), *_data_args(locations))["kind"],
+        _json(capsys, "robustness", MODEL, OTHER_MODEL, "--n", "10", "--json", "--models-dir",
               str(models_dir), *_data_args(locations))["kind"],
         _json(capsys, "tune", MODEL, "--grid", "n_neighbors=3,4", "--n-subset", "600",
               "--folds", "2", "--workers", "1", "--out", str(tmp_path), "--json",

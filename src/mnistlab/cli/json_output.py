@@ -235,30 +235,40 @@ SCHEMAS["data-list"] = _kind(
 
 # ``robustness`` (``mnistlab robustness MODEL --json``): accuracy under each corruption.
 _MAYBE_NUMBER = _maybe(_NUMBER)
-SCHEMAS["robustness"] = _kind(
-    "robustness",
+_ROBUSTNESS_RESULT: dict[str, Any] = {
+    "model": _STR,
+    "dataset": _STR,
+    "n_images": _INT,
+    "seed": _INT,
+    "clean_accuracy": _MAYBE_NUMBER,
+    "mnist_c_mean": _MAYBE_NUMBER,
+    "photo_mean": _MAYBE_NUMBER,
+    "overall_mean": _MAYBE_NUMBER,
+    "scores": {
+        "type": "array",
+        "items": _object(
+            {
+                "name": _STR,
+                "kind": {"enum": ["clean", "corruption", "photo"]},
+                "parameter": _STR,
+                "accuracy": _NUMBER,
+                "n_images": _INT,
+                "unread": _INT,
+            }
+        ),
+    },
+}
+SCHEMAS["robustness"] = _kind("robustness", _ROBUSTNESS_RESULT)
+# ``robustness-comparison`` (``mnistlab robustness MODEL MODEL ... --json``): several models
+# scored on the same images, each result as in ``robustness``.
+SCHEMAS["robustness-comparison"] = _kind(
+    "robustness-comparison",
     {
-        "model": _STR,
         "dataset": _STR,
         "n_images": _INT,
         "seed": _INT,
-        "clean_accuracy": _MAYBE_NUMBER,
-        "mnist_c_mean": _MAYBE_NUMBER,
-        "photo_mean": _MAYBE_NUMBER,
-        "overall_mean": _MAYBE_NUMBER,
-        "scores": {
-            "type": "array",
-            "items": _object(
-                {
-                    "name": _STR,
-                    "kind": {"enum": ["clean", "corruption", "photo"]},
-                    "parameter": _STR,
-                    "accuracy": _NUMBER,
-                    "n_images": _INT,
-                    "unread": _INT,
-                }
-            ),
-        },
+        "models": {"type": "array", "items": _STR},
+        "results": {"type": "array", "items": _object(_ROBUSTNESS_RESULT)},
     },
 )
 

@@ -5,7 +5,8 @@ corruptions of MNIST-C (Mu & Gilmer, 2019), applied to the 28×28 images
 (:mod:`~mnistlab.robustness.corruptions`), and the path a user's photo takes,
 a digit printed on simulated paper, photographed and read back through the
 same preprocessing as ``predict`` (:mod:`~mnistlab.robustness.paper`).
-:func:`~mnistlab.robustness.benchmark.run_benchmark` scores a model on all of them.
+:func:`~mnistlab.robustness.benchmark.run_benchmark` scores a model on all of them,
+:func:`~mnistlab.robustness.benchmark.run_benchmarks` several models on the same images.
 
 Example
 -------
@@ -15,7 +16,14 @@ Example
 (0.83, 0.71)
 """
 
-from mnistlab.robustness.benchmark import RobustnessResult, Score, benchmark_model, run_benchmark
+from mnistlab.robustness.benchmark import (
+    RobustnessResult,
+    Score,
+    benchmark_model,
+    benchmark_models,
+    run_benchmark,
+    run_benchmarks,
+)
 from mnistlab.robustness.corruptions import CORRUPTION_NAMES, CORRUPTIONS, Corruption, corrupt
 from mnistlab.robustness.paper import PHOTO_NAMES, PHOTO_VARIANTS, PhotoVariant, photograph
 
@@ -29,7 +37,9 @@ __all__ = [
     "RobustnessResult",
     "Score",
     "benchmark_model",
+    "benchmark_models",
     "corrupt",
     "photograph",
     "run_benchmark",
+    "run_benchmarks",
 ]

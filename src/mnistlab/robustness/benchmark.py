@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,9 @@ __all__ = [
     "RobustnessResult",
     "Score",
     "benchmark_model",
+    "benchmark_models",
     "run_benchmark",
+    "run_benchmarks",
 ]
 
 #: The kinds of test: the images as they are, an MNIST-C corruption, a photo variant.
@@ -193,6 +195,8 @@ def run_benchmark(
 ) -> RobustnessResult:
     """Score a fitted model on clean images, every corruption and every photo variant.
 
+    The one-model case of :func:`run_benchmarks`.
+
     Parameters
     ----------
     model : object
@@ -229,6 +233,67 @@ def run_benchmark(
     >>> result.to_dict()["mnist_c_mean"]  # doctest: +SKIP
     0.84
     """
+    results = run_benchmarks(
+        {model_name: model},
+        images,
+        labels,
+        seed=seed,
+        n=n,
+        progress=progress,
+        corruptions=corruptions,
+        photos=photos,
+        dataset=dataset,
+    )
+    return results[model_name]
+
+
+def run_benchmarks(
+    models: Mapping[str, Any],
+    images: NDArray[np.uint8],
+    labels: NDArray[np.integer],
+    *,
+    seed: int = 0,
+    n: int | None = None,
+    progress: ProgressCallback | None = None,
+    corruptions: Sequence[Corruption] = CORRUPTIONS,
+    photos: Sequence[PhotoVariant] = PHOTO_VARIANTS,
+    dataset: str = "mnist",
+) -> dict[str, RobustnessResult]:
+    """Score several fitted models on the same tests, making each test's images once.
+
+    Corrupting and above all photographing the images takes most of the time
+    and does not depend on the model, so each test's images are made once and
+    every model reads them. Each model's result is the one :func:`run_benchmark`
+    gives it alone with the same ``seed`` and ``n``.
+
+    Parameters
+    ----------
+    models : mapping of str to object
+        The models by the name their result carries, each as ``model`` of
+        :func:`run_benchmark`.
+    images, labels, seed, n, progress, corruptions, photos, dataset
+        As for :func:`run_benchmark`.
+
+    Returns
+    -------
+    dict of str to RobustnessResult
+        Each model's result, in the order of ``models``.
+
+    Raises
+    ------
+    ConfigError
+        If ``models`` is empty, ``n`` is out of range or ``labels`` does not
+        match ``images``.
+
+    Example
+    -------
+    >>> models = {"knn": knn, "cnn": cnn}  # doctest: +SKIP
+    >>> results = run_benchmarks(models, data.X_test, data.y_test, n=500)  # doctest: +SKIP
+    >>> results["cnn"].photo_mean  # doctest: +SKIP
+    0.91
+    """
+    if not models:
+        raise ConfigError("give at least one model to score")
     images = check_images(images)
     labels = np.asarray(labels)
     if labels.shape != (len(images),):
@@ -237,30 +302,57 @@ def run_benchmark(
     picked = stratified_subset(labels, n, seed)
     x, y = images[picked], labels[picked].astype(np.int64)
     total = 1 + len(corruptions) + len(photos)
-    scores: list[Score] = []
-
-    def score(
-        name: str, kind: str, parameter: str, seen: NDArray[np.uint8], unread: NDArray[np.bool_]
-    ) -> None:
-        right = (_predict(model, seen) == y) & ~unread
-        accuracy = float(np.mean(right)) if len(y) else 0.0
-        scores.append(Score(name, kind, parameter, accuracy, len(y), int(unread.sum())))
-
-    none_unread = np.zeros(len(y), dtype=bool)
-
-    report("clean", 0, total)
-    score("clean", CLEAN, "the test images as they are", x, none_unread)
-    for corruption in corruptions:
-        report(corruption.name, len(scores), total)
-        corrupted = corruption(x, _generator(seed, corruption.name))
-        score(corruption.name, CORRUPTION, corruption.parameter, corrupted, none_unread)
-    for variant in photos:
-        seen, unread = _through_photos(
-            variant, x, _generator(seed, variant.name), report, len(scores), total
-        )
-        score(variant.name, PHOTO, variant.parameter, seen, unread)
+    scores: dict[str, list[Score]] = {name: [] for name in models}
+    tests = _test_images(x, seed, corruptions, photos, report, total)
+    for name, kind, parameter, seen, unread in tests:
+        for model_name, model in models.items():
+            scores[model_name].append(_score(model, name, kind, parameter, seen, y, unread))
     report("done", total, total)
-    return RobustnessResult(model_name, dataset, len(y), seed, tuple(scores))
+    return {
+        name: RobustnessResult(name, dataset, len(y), seed, tuple(model_scores))
+        for name, model_scores in scores.items()
+    }
+
+
+#: One test's images: its name, kind and parameter, the images as seen, which had no digit.
+_TestImages = tuple[str, str, str, NDArray[np.uint8], NDArray[np.bool_]]
+
+
+def _test_images(
+    x: NDArray[np.uint8],
+    seed: int,
+    corruptions: Sequence[Corruption],
+    photos: Sequence[PhotoVariant],
+    report: ProgressCallback,
+    total: int,
+) -> Iterator[_TestImages]:
+    """Each test's images in turn, made from ``x`` with the test's own generator."""
+    none_unread = np.zeros(len(x), dtype=bool)
+    report("clean", 0, total)
+    yield "clean", CLEAN, "the test images as they are", x, none_unread
+    for done, corruption in enumerate(corruptions, start=1):
+        report(corruption.name, done, total)
+        corrupted = corruption(x, _generator(seed, corruption.name))
+        yield corruption.name, CORRUPTION, corruption.parameter, corrupted, none_unread
+    for done, variant in enumerate(photos, start=1 + len(corruptions)):
+        rng = _generator(seed, variant.name)
+        seen, unread = _through_photos(variant, x, rng, report, done, total)
+        yield variant.name, PHOTO, variant.parameter, seen, unread
+
+
+def _score(
+    model: Any,
+    name: str,
+    kind: str,
+    parameter: str,
+    seen: NDArray[np.uint8],
+    y: NDArray[np.int64],
+    unread: NDArray[np.bool_],
+) -> Score:
+    """``model``'s score on one test: images ``seen`` of digits ``y``, the ``unread`` ones wrong."""
+    right = (_predict(model, seen) == y) & ~unread
+    accuracy = float(np.mean(right)) if len(y) else 0.0
+    return Score(name, kind, parameter, accuracy, len(y), int(unread.sum()))
 
 
 def _through_photos(
@@ -295,6 +387,8 @@ def benchmark_model(
 ) -> RobustnessResult:
     """Run the benchmark for a model of the store on the test images of the data it was trained on.
 
+    The one-model case of :func:`benchmark_models`.
+
     Raises
     ------
     ConfigError
@@ -304,19 +398,61 @@ def benchmark_model(
     -------
     >>> result = benchmark_model(store.load("knn-tuned"), data, n=2000)  # doctest: +SKIP
     """
+    results = benchmark_models([trained], data, seed=seed, n=n, progress=progress)
+    return results[trained.name]
+
+
+def benchmark_models(
+    trained: Sequence[TrainedModel],
+    data: Dataset,
+    *,
+    seed: int = 0,
+    n: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, RobustnessResult]:
+    """Run the benchmark for several models of the store, making each test's images once.
+
+    Every model must have been trained on ``data``; each is scored on its test
+    images as :func:`benchmark_model` scores it alone.
+
+    Returns
+    -------
+    dict of str to RobustnessResult
+        Each model's result by its name, in the order of ``trained``.
+
+    Raises
+    ------
+    ConfigError
+        If no model is given, a model is given twice, one was trained on other
+        data than ``data``, or ``n`` is out of range.
+
+    Example
+    -------
+    >>> models = [store.load("knn-tuned"), store.load("cnn")]  # doctest: +SKIP
+    >>> results = benchmark_models(models, data, n=2000)  # doctest: +SKIP
+    """
+    classifiers: dict[str, Any] = {}
+    for model in trained:
+        if model.name in classifiers:
+            raise ConfigError(f"model {model.name!r} is given twice; give each model once")
+        _check_trained_on(model, data)
+        classifiers[model.name] = model.classifier
+    return run_benchmarks(
+        classifiers,
+        data.X_test,
+        data.y_test,
+        seed=seed,
+        n=n,
+        progress=progress,
+        dataset=data.name,
+    )
+
+
+def _check_trained_on(trained: TrainedModel, data: Dataset) -> None:
+    """Refuse a model trained on other data than ``data``."""
     if trained.record.data_checksum != data.checksum:
         raise ConfigError(
             f"model {trained.name!r} was trained on {trained.record.dataset} "
             f"(checksum {trained.record.data_checksum[:12]}…), not on this {data.name} "
             f"({data.checksum[:12]}…); test it on the data it was trained on"
         )
-    return run_benchmark(
-        trained.classifier,
-        data.X_test,
-        data.y_test,
-        seed=seed,
-        n=n,
-        progress=progress,
-        model_name=trained.name,
-        dataset=data.name,
-    )
