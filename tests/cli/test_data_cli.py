@@ -227,7 +227,10 @@ def test_add_existing_split_npz_and_idx(
     assert run(["data", "add", "split", str(tmp_path / "split"), "--no-preprocess"]) == 0
     data = load("split", locations=Locations.resolve())
     assert (len(data.y_train), len(data.y_test)) == (10, 4)
-    np.testing.assert_array_equal(data.X_test[0], _stroke(shift=0).ravel())
+    # Every test image with its class, in a seeded order of rows.
+    pairs = zip(data.X_test, data.y_test, strict=True)
+    rows = {(int(label), image.tobytes()) for image, label in pairs}
+    assert rows == {(c, _stroke(shift=c - i).ravel().tobytes()) for c in (0, 1) for i in (0, 1)}
     npz = _npz(tmp_path / "arrays.npz")
     assert run(["data", "add", "arrays", str(npz), "--no-preprocess", "--classes", "x,y"]) == 0
     arrays = load("arrays", locations=Locations.resolve())

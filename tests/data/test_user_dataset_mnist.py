@@ -4,7 +4,8 @@ One writer's digits are the raw 28×28 images; the other's are re-rendered as a
 scan would give them: upscaled to 112×112 and inverted to dark ink on light
 paper. ``mnistlab data add`` must store exactly what the preprocessing of
 ``predict`` makes of each file, split as scikit-learn's stratified split does,
-and every command must then take the data set by name.
+and every command must then take the data set by name. On 3,000 such images
+the whole study runs, and its numbers are plain scikit-learn's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from sklearn.model_selection import train_test_split
+from sklearn.linear_model import SGDClassifier
+from sklearn.metrics import f1_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    cross_val_predict,
+    cross_val_score,
+    train_test_split,
+)
 from sklearn.neighbors import KNeighborsClassifier
 
 from mnistlab.cli.app import run
@@ -30,18 +38,23 @@ from mnistlab.preprocess import preprocess
 NAME = "two-writers"
 #: Images per class and writer.
 PER_WRITER = 12
+#: The data set the whole study runs on, and its images per class and writer.
+STUDY_NAME = "two-writers-study"
+STUDY_PER_WRITER = 150
 
 
-def _write_digits(mnist: Dataset, root: Path) -> list[tuple[Path, int]]:
+def _write_digits(
+    mnist: Dataset, root: Path, per_writer: int = PER_WRITER
+) -> list[tuple[Path, int]]:
     """Class folders 0–9: raw digits, and re-rendered ones (112×112, dark on light)."""
     files = []
     for digit in range(10):
-        rows = np.flatnonzero(mnist.y_train == digit)[: 2 * PER_WRITER]
+        rows = np.flatnonzero(mnist.y_train == digit)[: 2 * per_writer]
         folder = root / str(digit)
         folder.mkdir(parents=True)
         for i, row in enumerate(rows):
             image = mnist.X_train[row].reshape(28, 28)
-            if i < PER_WRITER:
+            if i < per_writer:
                 path = folder / f"raw-{i:02d}.png"
                 Image.fromarray(image).save(path)
             else:
@@ -52,18 +65,16 @@ def _write_digits(mnist: Dataset, root: Path) -> list[tuple[Path, int]]:
     return sorted(files)
 
 
-@pytest.fixture(scope="module")
-def added(
-    mnist: Dataset, tmp_path_factory: pytest.TempPathFactory
+def _add(
+    mnist: Dataset, root: Path, name: str, per_writer: int
 ) -> tuple[Locations, list[tuple[Path, int]], dict[str, str]]:
-    """The data set added with ``mnistlab data add`` (in-process), its files, its environment."""
-    root = tmp_path_factory.mktemp("writers")
-    files = _write_digits(mnist, root / "images")
+    """Write the digits under ``root`` and add them with ``mnistlab data add`` (in-process)."""
+    files = _write_digits(mnist, root / "images", per_writer)
     datasets_dir = root / "datasets"
     before = os.environ.get(DATASETS_DIR_ENV)
     os.environ[DATASETS_DIR_ENV] = str(datasets_dir)
     try:
-        assert run(["data", "add", NAME, str(root / "images")]) == 0
+        assert run(["data", "add", name, str(root / "images")]) == 0
     finally:
         if before is None:
             os.environ.pop(DATASETS_DIR_ENV)
@@ -72,6 +83,26 @@ def added(
     locations = Locations.resolve(datasets_dir=datasets_dir)
     env = {**os.environ, DATASETS_DIR_ENV: str(datasets_dir)}
     return locations, files, env
+
+
+@pytest.fixture(scope="module")
+def added(
+    mnist: Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Locations, list[tuple[Path, int]], dict[str, str]]:
+    """The data set added with ``mnistlab data add`` (in-process), its files, its environment."""
+    return _add(mnist, tmp_path_factory.mktemp("writers"), NAME, PER_WRITER)
+
+
+@pytest.fixture(scope="module")
+def added_for_the_study(
+    mnist: Dataset, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Locations, list[tuple[Path, int]], dict[str, str]]:
+    """3,000 images (2,400 training, 600 test), enough for every step of the study.
+
+    The SVCs take the first 2,000 training images, the grid search 5 folds of
+    all 2,400 (48 images of each class a fold), cross-validation 3 folds.
+    """
+    return _add(mnist, tmp_path_factory.mktemp("writers-study"), STUDY_NAME, STUDY_PER_WRITER)
 
 
 def test_stored_arrays_are_the_preprocessed_files(
@@ -83,12 +114,13 @@ def test_stored_arrays_are_the_preprocessed_files(
     train, test = train_test_split(
         np.arange(len(files)), test_size=0.2, stratify=labels, random_state=0
     )
-    train, test = np.sort(train), np.sort(test)
     data = load(NAME, locations=locations)
     assert data.class_names == tuple(str(d) for d in range(10))
     assert (len(data.y_train), len(data.y_test)) == (192, 48)
+    # In the split's seeded order, not class after class: the first rows hold every class.
     np.testing.assert_array_equal(data.X_train, expected[train])
     np.testing.assert_array_equal(data.y_train, labels[train])
+    assert set(data.y_train[:40].tolist()) == set(range(10))
     np.testing.assert_array_equal(data.X_test, expected[test])
     np.testing.assert_array_equal(data.y_test, labels[test])
     # Both writers' digits came out MNIST-like: bright ink on dark, centred in 28×28.
@@ -153,15 +185,63 @@ def test_train_evaluate_predict_match_plain_scikit_learn(
 
 
 @pytest.mark.slow
-def test_study_runs_on_it(
-    added: tuple[Locations, list[tuple[Path, int]], dict[str, str]], tmp_path: Path
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_whole_study_runs_on_it_and_equals_plain_scikit_learn(
+    added_for_the_study: tuple[Locations, list[tuple[Path, int]], dict[str, str]], tmp_path: Path
 ) -> None:
-    _, _, env = added
+    """``mnistlab study --quick`` runs all 14 steps; its numbers are scikit-learn's.
+
+    The data set has 2,400 training and 600 test images, fewer than the quick
+    study's 10,000 and 2,000: ``--quick`` then runs on the whole data set (no
+    subset, nothing scaled), so plain scikit-learn here takes all the rows.
+    """
+    locations, files, env = added_for_the_study
+    assert len(files) == 3000
+    out = tmp_path / "report"
     result = subprocess.run(
-        [sys.executable, "-m", "mnistlab", "study", "-d", NAME, "--steps", "1,2",
-         "--out", str(tmp_path / "report"), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
+        [sys.executable, "-m", "mnistlab", "study", "-d", STUDY_NAME, "--quick",
+         "--out", str(out), "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True, text=True, env=env, timeout=900, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
-    assert NAME in json.dumps(results)
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    steps = document["steps"]
+    assert len(steps) == 14
+    assert not [name for name, step in steps.items() if step.get("skipped")]
+    assert document["data_name"] == STUDY_NAME and "subset" not in document
+    assert (document["data"]["n_train"], document["data"]["n_test"]) == (2400, 600)
+
+    data = load(STUDY_NAME, locations=locations)
+    X, y = data.X_train.reshape(2400, -1).astype(np.float64), data.y_train.astype(np.int64)
+    X_test, y_test = data.X_test.reshape(600, -1).astype(np.float64), data.y_test.astype(np.int64)
+    assert document["checksum"] == data.checksum
+    assert steps["look"]["values"]["train_class_counts"] == np.bincount(y).tolist()
+
+    # Steps 2–3: the detector of the chosen class, its 3-fold accuracies.
+    positive = document["settings"]["positive_class"]
+    y_positive = y == positive
+    sgd = SGDClassifier(random_state=42)
+    cv = cross_val_score(sgd, X, y_positive, cv=3, scoring="accuracy")
+    assert steps["cross_validation"]["values"]["cv_accuracies"] == cv.tolist()
+    assert steps["binary"]["values"]["n_positive_train"] == int(y_positive.sum())
+
+    # Step 12: two labels per image, F1 of the 3-fold KNN predictions.
+    y_multilabel = np.c_[y >= 7, y % 2 == 1]
+    predicted = cross_val_predict(KNeighborsClassifier(), X, y_multilabel, cv=3)
+    multilabel = steps["multilabel"]["values"]
+    assert multilabel["f1_macro"] == float(f1_score(y_multilabel, predicted, average="macro"))
+
+    # Step 14: the chapter's grid, 5 folds on all 2,400 images, and the test accuracies.
+    tuning = steps["tuning"]["values"]
+    grid = GridSearchCV(
+        KNeighborsClassifier(), {"weights": ["uniform", "distance"], "n_neighbors": [3, 4, 5, 6]},
+        cv=5,
+    ).fit(X, y)  # fmt: skip
+    assert tuning["grid_train_size"] == 2400
+    assert tuning["best_params"] == grid.best_params_
+    assert tuning["mean_test_scores"] == grid.cv_results_["mean_test_score"].tolist()
+    default = KNeighborsClassifier().fit(X, y).predict(X_test)
+    assert tuning["default_test_accuracy"] == float(np.mean(default == y_test))
+    tuned = grid.best_estimator_.predict(X_test)
+    assert tuning["tuned_test_accuracy"] == float(np.mean(tuned == y_test))
+    assert tuning["tuned_test_accuracy"] > 0.85

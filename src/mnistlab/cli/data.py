@@ -318,7 +318,12 @@ def add(
             help="Share of each class of an image folder kept as test images (stratified).",
         ),
     ] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of that test split.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", metavar="N", help="Seed of that test split and of the images' order."
+        ),
+    ] = 0,
     no_preprocess: Annotated[
         bool,
         typer.Option(

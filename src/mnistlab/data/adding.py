@@ -237,7 +237,8 @@ def _split(
             f"cannot split {len(labels)} images of {len(names)} classes with --test-size "
             f"{test_size}: {exc}; add images or change --test-size"
         ) from None
-    train, test = np.sort(train), np.sort(test)
+    # train_test_split returns the rows in a seeded random order: kept, so that
+    # no class sits in one block of rows (the study takes the first rows for some steps).
     return {
         "train-images": images[train],
         "train-labels": labels[train],
@@ -443,7 +444,8 @@ def read_source(
     test_size : float, default 0.2
         The share of each class of an unsplit image folder kept for testing.
     seed : int, default 0
-        Seed of that stratified split.
+        Seed of that stratified split and of the order of an image folder's rows:
+        they are stored shuffled, never class after class.
     class_names : sequence of str, optional
         Names of labels 0, 1, ... of IDX files or an ``.npz`` (default: the
         label values); an image folder's classes are its folders' names, sorted.
@@ -502,13 +504,15 @@ def read_source(
     if train_dir.is_dir() and test_dir.is_dir():
         images, labels, names = _read_class_folders(train_dir, preprocessing, progress)
         test_images, test_labels, _ = _read_class_folders(test_dir, preprocessing, progress, names)
+        rng = np.random.default_rng(seed)
+        train_order, test_order = rng.permutation(len(labels)), rng.permutation(len(test_labels))
         parts = {
-            "train-images": images,
-            "train-labels": labels,
-            "test-images": test_images,
-            "test-labels": test_labels,
+            "train-images": images[train_order],
+            "train-labels": labels[train_order],
+            "test-images": test_images[test_order],
+            "test-labels": test_labels[test_order],
         }
-        return parts, names, {"kind": "image-folders (train, test)", **where}
+        return parts, names, {"kind": "image-folders (train, test)", **where, "seed": seed}
     images, labels, names = _read_class_folders(path, preprocessing, progress)
     parts = _split(images, labels, names, test_size, seed)
     return parts, names, {"kind": "image-folder", **where, "test_size": test_size, "seed": seed}

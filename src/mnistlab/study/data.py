@@ -135,7 +135,9 @@ class StudyData:
         study scales the sizes the chapter fixes for the whole data (the SVCs'
         2,000 images, the grid search's 10,000) to the subset
         (:meth:`Subset.scaled`). The checksum gets a suffix, so the subset never
-        shares cache entries with the whole data or with :meth:`head`.
+        shares cache entries with the whole data or with :meth:`head`. The quick
+        study's sizes never exceed the data's: on a data set of fewer training
+        (or test) images, the quick study takes all of them.
 
         Parameters
         ----------
@@ -162,9 +164,14 @@ class StudyData:
         (10000, 333)
         """
         full_train, full_test = len(self.y_train), len(self.y_test)
-        check_subset_sizes(n_train, n_test, full_train, full_test)
+        # The quick study of a data set smaller than its sizes is on all of that data set.
+        if n_train == QUICK_N_TRAIN:
+            n_train = min(n_train, full_train)
+        if n_test == QUICK_N_TEST:
+            n_test = min(n_test, full_test)
         if (n_train, n_test) == (full_train, full_test):
             return self
+        check_subset_sizes(n_train, n_test, full_train, full_test)
         if self.subset is not None:
             raise ConfigError(
                 "this data is already a subset; draw the stratified subset from the whole data."
