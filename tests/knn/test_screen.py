@@ -7,6 +7,7 @@ import pytest
 
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
+from mnistlab.knn import screen as screen_module
 from mnistlab.knn.screen import (
     Screen,
     _points,
@@ -50,6 +51,24 @@ def test_any_axes_give_the_exact_smallest_among_many_ties(n_components: int) -> 
     d = np.einsum("ij,ij->i", Q, Q)[:, None] + np.einsum("ij,ij->i", X64, X64) - 2 * Q @ X64.T
     screen = Screen.build(X64, compact, n_components=n_components, n_jobs=2)
     _check_search(screen, Q, d, 6)
+
+
+def test_queries_far_from_every_row_get_the_same_rows_either_way(
+    real, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A grey background (every pixel +120) defeats the screen: distances come directly."""
+    screen, Q, d_real = real
+    far = np.minimum(Q[:100] + 120, 255)
+    X64 = screen.X64
+    d = np.einsum("ij,ij->i", far, far)[:, None] + np.einsum("ij,ij->i", X64, X64) - 2 * far @ X64.T
+    found = {}
+    for share in (screen_module.DIRECT_SHARE, np.inf, 0.0):  # default, never, always direct
+        monkeypatch.setattr(screen_module, "DIRECT_SHARE", share)
+        _check_search(screen, far, d, 6)
+        _check_search(screen, Q, d_real, 10)
+        found[share] = screen.search(far, n_search=6, n_jobs=2)[1]
+    # Among equal distances both ways take the lowest rows: the same rows, not only distances.
+    assert all(np.array_equal(rows, found[0.0]) for rows in found.values())
 
 
 def test_gram_bound_bounds_the_spectral_norm() -> None:

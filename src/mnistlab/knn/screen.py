@@ -45,6 +45,16 @@ Let ``x`` be a query, ``y`` a training row, ``d = ||x - y||²`` and
    therefore ``D₁ … D_{k+1}``, with rows that realise them.
 
 Any axes would do: their quality changes only how many rows survive.
+
+Queries far from every training row
+-----------------------------------
+A query unlike any training image (a digit on a grey background, speckled with
+noise) has a weak bound: most rows survive, and gathering them for their exact
+distances would take gigabytes and minutes. When the candidates of a chunk of
+queries are more than :data:`DIRECT_SHARE` of all its pairs, the chunk's
+distances to every training row come from one float64 matrix product instead:
+the same exact integers (step 1), and the same rows, since both ways take, among
+equal distances, the lowest row numbers.
 """
 
 from __future__ import annotations
@@ -73,6 +83,8 @@ PCA_ROWS = 10_000
 GROUP_SIZE = 64
 #: Query rows whose candidates' exact distances come from one matrix product.
 EXACT_BLOCK = 8
+#: Share of a chunk's (query, row) pairs above which every distance is computed directly.
+DIRECT_SHARE = 0.1
 #: Largest ``n_features × max|pixel|²`` for which float64 distances stay exact integers.
 EXACT_LIMIT = 2**50
 
@@ -277,6 +289,8 @@ class Screen:
         low = threshold.astype(np.float32)
         low = np.where(low > threshold, np.nextafter(low, np.float32(-np.inf)), low)
         pair_row, pair_group = np.nonzero(best >= low[:, None])
+        if len(pair_row) * grouped.shape[1] > DIRECT_SHARE * nr * len(self.X64):
+            return self._nearest_of_all(Q, q_norms, n_search)
         hit, slot = np.nonzero(grouped[pair_row, :, pair_group] >= low[pair_row, None])
         owner, cand = pair_row[hit], slot * n_groups + pair_group[hit]
         real = cand < len(self.X64)
@@ -289,6 +303,21 @@ class Screen:
             raise MnistlabError("the exact screen kept too few rows; this is a bug, report it.")
         take = starts[:, None] + np.arange(n_search)
         return d[take], cand[take]
+
+    def _nearest_of_all(
+        self, Q: np.ndarray, q_norms: np.ndarray, n_search: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # Exact distances to every training row (integers, see step 1); among
+        # equal distances the lowest rows, as the screened path takes them.
+        d = q_norms[:, None] + self.sq_norms[None, :] - 2 * (Q @ self.X64.T)
+        kth = np.partition(d, n_search - 1, axis=1)[:, n_search - 1]
+        sq = np.empty((len(Q), n_search))
+        rows = np.empty((len(Q), n_search), dtype=np.intp)
+        for i in range(len(Q)):
+            cand = np.flatnonzero(d[i] <= kth[i])
+            order = np.lexsort((cand, d[i, cand]))[:n_search]
+            sq[i], rows[i] = d[i, cand[order]], cand[order]
+        return sq, rows
 
     def _exact(
         self, Q: np.ndarray, q_norms: np.ndarray, owner: np.ndarray, cand: np.ndarray
