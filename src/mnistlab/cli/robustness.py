@@ -247,7 +247,11 @@ def robustness(
     ] = 0,
     as_json: Annotated[
         bool,
-        typer.Option("--json", help="Print JSON instead of a table (kind robustness)."),
+        typer.Option(
+            "--json",
+            help="Print JSON instead of a table (kind robustness; robustness-comparison for "
+            "several models; docs/json.md).",
+        ),
     ] = False,
     out: Annotated[
         Path | None,
