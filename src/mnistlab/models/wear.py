@@ -196,7 +196,7 @@ def _geometry(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     )
     shear = _uniform(n, -0.45, 0.45, g)
     sheared = theta.clone()
-    # Reading x' = x + shear * y: add shear times the y column to the x row.
+    # Each output pixel reads at x + shear·y: the y row of the map, times shear, added to the x row.
     sheared[:, 0, 1] = theta[:, 0, 1] + shear * theta[:, 1, 1]
     sheared[:, 0, 0] = theta[:, 0, 0] + shear * theta[:, 1, 0]
     sheared[:, 0, 2] = theta[:, 0, 2] + shear * theta[:, 1, 2]
