@@ -1,9 +1,11 @@
 """Draw the pictures of docs/robustness.md: one digit under every corruption and every photo.
 
 Writes ``docs/robustness/corruptions.png`` (a test digit, clean and under each
-of MNIST-C's 15 corruptions) and ``docs/robustness/photo-path.png`` (the same
+of MNIST-C's 15 corruptions), ``docs/robustness/photo-path.png`` (the same
 digit photographed in every variant, each photo above the 28×28 image the
-model sees after ``predict``'s preprocessing). Run from the repository root::
+model sees after ``predict``'s preprocessing) and ``docs/robustness/training.png``
+(training digits as ``cnn-robust`` learns from them: each damage family, and the
+writing styles). Run from the repository root::
 
     .venv/bin/python scripts/robustness_pictures.py [--index 0] [--seed 0] [--out docs/robustness]
 """
@@ -86,6 +88,37 @@ def photo_path_figure(digit: np.ndarray, seed: int) -> Figure:
     return figure
 
 
+def training_figure(images: np.ndarray, labels: np.ndarray, seed: int) -> Figure:
+    """Training digits under each damage family of ``cnn-robust``, then in other styles.
+
+    Example
+    -------
+    >>> training_figure(data.X_train, data.y_train, seed=0).savefig("t.png")  # doctest: +SKIP
+    """
+    import torch
+
+    from mnistlab.models.styles import Styles, style_batch
+    from mnistlab.models.wear import FAMILIES
+
+    generator = torch.Generator().manual_seed(seed)
+    batch = torch.from_numpy(images[:COLUMNS].astype(np.float32) / 255).view(-1, 1, 28, 28)
+    rows = [("as written", batch)]
+    rows += [(name, damage(batch, generator).clamp(0, 1)) for name, damage in FAMILIES.items()]
+    picked = np.flatnonzero(np.isin(labels, (1, 4, 7)))[:COLUMNS]
+    digits = torch.from_numpy(labels[picked].astype(np.int64))
+    plain = torch.from_numpy(images[picked].astype(np.float32) / 255).view(-1, 1, 28, 28)
+    rows += [
+        ("1, 4, 7", plain),
+        ("styles", style_batch(plain, digits, Styles(1.0), generator=generator)),
+    ]
+    figure = Figure(figsize=(1.1 * COLUMNS, 1.15 * len(rows)), layout="constrained")
+    axes = figure.subplots(len(rows), COLUMNS, squeeze=False)
+    for (name, row), line in zip(rows, axes, strict=True):
+        for col, ax in enumerate(line):
+            _show(ax, (row[col, 0].numpy() * 255).round(), name if col == 0 else "")
+    return figure
+
+
 def _save(figure: Figure, path: Path) -> None:
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=110)
@@ -102,6 +135,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     _save(corruptions_figure(digit, args.seed), args.out / "corruptions.png")
     _save(photo_path_figure(digit, args.seed), args.out / "photo-path.png")
+    _save(training_figure(data.X_train, data.y_train, args.seed), args.out / "training.png")
 
 
 if __name__ == "__main__":
