@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["InkBox", "ink_box", "polyline_ink", "segment_distance"]
+__all__ = ["InkBox", "polyline_ink", "segment_distance"]
 
 
 def _pixel_centres(side: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,8 +133,3 @@ class InkBox:
         y = torch.where(ink.any(dim=2), index, float(side)).amin(dim=1)
         y = torch.where(y < side, y, self.top)
         return self.column_at(y, low, high), y
-
-
-def ink_box(images: torch.Tensor, threshold: float = 0.3) -> InkBox:
-    """Return the :class:`InkBox` of a batch of images (n, 1, side, side)."""
-    return InkBox(images, threshold)
