@@ -16,6 +16,7 @@ from mnistlab.knn.screen import (
     n_threads,
     screen_error,
 )
+from mnistlab.robustness.corruptions import get_corruption
 from mnistlab.system import cpu_count
 
 
@@ -69,6 +70,29 @@ def test_queries_far_from_every_row_get_the_same_rows_either_way(
         found[share] = screen.search(far, n_search=6, n_jobs=2)[1]
     # Among equal distances both ways take the lowest rows: the same rows, not only distances.
     assert all(np.array_equal(rows, found[0.0]) for rows in found.values())
+
+
+def test_only_queries_whose_candidates_are_most_rows_go_direct(
+    real, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Speckled digits (shot noise) leave many groups of rows in play but few rows: those queries
+    # keep the screened path, which gathers only the candidates; a grey background
+    # (brightness) leaves most rows and goes direct.
+    screen, Q, _ = real
+    images = Q[:64].astype(np.uint8)
+    direct: list[int] = []
+    nearest_of_all = Screen._nearest_of_all
+
+    def counted(self: Screen, Q: np.ndarray, *args: object) -> object:
+        direct.append(len(Q))
+        return nearest_of_all(self, Q, *args)
+
+    monkeypatch.setattr(Screen, "_nearest_of_all", counted)
+    for name, expected in (("shot_noise", []), ("brightness", [64])):
+        direct.clear()
+        speckled = get_corruption(name)(images, 0).astype(np.float64)
+        screen.search(speckled, n_search=6, n_jobs=1)
+        assert direct == expected, name
 
 
 def test_gram_bound_bounds_the_spectral_norm() -> None:

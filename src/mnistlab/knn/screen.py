@@ -50,8 +50,8 @@ Queries far from every training row
 -----------------------------------
 A query unlike any training image (a digit on a grey background, speckled with
 noise) has a weak bound: most rows survive, and gathering them for their exact
-distances would take gigabytes and minutes. When the candidates of a chunk of
-queries are more than :data:`DIRECT_SHARE` of all its pairs, the chunk's
+distances would take minutes. When the candidates of a chunk of queries are
+more than :data:`DIRECT_SHARE` of all its (query, row) pairs, the chunk's
 distances to every training row come from one float64 matrix product instead:
 the same exact integers (step 1), and the same rows, since both ways take, among
 equal distances, the lowest row numbers.
@@ -83,6 +83,8 @@ PCA_ROWS = 10_000
 GROUP_SIZE = 64
 #: Query rows whose candidates' exact distances come from one matrix product.
 EXACT_BLOCK = 8
+#: Candidate rows gathered at once for their exact distances (4096 × 784 float64: 26 MB).
+EXACT_ROWS = 4096
 #: Share of a chunk's (query, row) pairs above which every distance is computed directly.
 DIRECT_SHARE = 0.1
 #: Largest ``n_features × max|pixel|²`` for which float64 distances stay exact integers.
@@ -289,12 +291,12 @@ class Screen:
         low = threshold.astype(np.float32)
         low = np.where(low > threshold, np.nextafter(low, np.float32(-np.inf)), low)
         pair_row, pair_group = np.nonzero(best >= low[:, None])
-        if len(pair_row) * grouped.shape[1] > DIRECT_SHARE * nr * len(self.X64):
-            return self._nearest_of_all(Q, q_norms, n_search)
         hit, slot = np.nonzero(grouped[pair_row, :, pair_group] >= low[pair_row, None])
         owner, cand = pair_row[hit], slot * n_groups + pair_group[hit]
         real = cand < len(self.X64)
         owner, cand = owner[real], cand[real]
+        if len(cand) > DIRECT_SHARE * nr * len(self.X64):
+            return self._nearest_of_all(Q, q_norms, n_search)
         d = self._exact(Q, q_norms, owner, cand)
         order = np.lexsort((cand, d, owner))
         owner, cand, d = owner[order], cand[order], d[order]
@@ -324,13 +326,16 @@ class Screen:
     ) -> np.ndarray:
         # ||x||² + ||y||² - 2x·y for the pairs (Q[owner], X[cand]), owner sorted.
         # Every term is an integer below 2⁵³, so the float64 result is exact.
+        # At most EXACT_ROWS rows are gathered at a time, whatever the candidates.
         dots = np.empty(len(owner))
         edges = np.searchsorted(owner, np.arange(0, len(Q) + EXACT_BLOCK, EXACT_BLOCK))
         blocks = zip(range(0, len(Q), EXACT_BLOCK), edges[:-1], edges[1:], strict=True)
-        for first, p0, p1 in blocks:
-            if p1 > p0:
+        for first, start, stop in blocks:
+            queries = Q[first : first + EXACT_BLOCK].T
+            for p0 in range(start, stop, EXACT_ROWS):
+                p1 = min(p0 + EXACT_ROWS, stop)
                 rows = np.take(self.compact, cand[p0:p1], axis=0).astype(np.float64)
-                block = rows @ Q[first : first + EXACT_BLOCK].T
+                block = rows @ queries
                 dots[p0:p1] = block[np.arange(p1 - p0), owner[p0:p1] - first]
         return q_norms[owner] + self.sq_norms[cand] - 2 * dots
 
