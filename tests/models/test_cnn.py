@@ -20,8 +20,9 @@ from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ImageInputError, ModelFileError
 from mnistlab.models import cnn
 from mnistlab.models.cnn.payload import network_payload
+from mnistlab.models.records import ModelRecord
 from mnistlab.models.registry import get_model_spec
-from mnistlab.models.store import ModelRecord, ModelStore
+from mnistlab.models.store import ModelStore
 from mnistlab.versions import current_versions
 
 # Tiny and on one thread: fast, and unhurt by other work on a busy CPU.

@@ -13,7 +13,8 @@ from mnistlab.errors import ModelFileError, ModelNotTrainedError
 from mnistlab.models import filecheck
 from mnistlab.models.filecheck import CACHE_NAME
 from mnistlab.models.leaderboard import choose_within, leaderboard
-from mnistlab.models.store import DAMAGED, FILE_MISSING, TRAINED, ModelStore, RobustnessRecord
+from mnistlab.models.records import RobustnessRecord
+from mnistlab.models.store import DAMAGED, FILE_MISSING, TRAINED, ModelStore
 from mnistlab.models.training import train_model
 
 N_TRAIN = 2_000

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from mnistlab.data import Dataset
 from mnistlab.errors import ModelFileError
 from mnistlab.models import classical, cnn, ensemble
-from mnistlab.models.store import ModelRecord, ModelStore, TrainedModel, file_sha256
+from mnistlab.models.records import ModelRecord
+from mnistlab.models.store import ModelStore, TrainedModel, file_sha256
 from mnistlab.models.training import train_model
 from mnistlab.progress import ignore_progress
 from mnistlab.versions import current_versions

@@ -10,7 +10,8 @@ import pytest
 
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
-from mnistlab.models.store import ModelRecord, TrainedModel
+from mnistlab.models.records import ModelRecord
+from mnistlab.models.store import TrainedModel
 from mnistlab.robustness import CORRUPTIONS, PHOTO_VARIANTS, benchmark_model, run_benchmark
 from mnistlab.robustness.benchmark import CLEAN, CORRUPTION, PHOTO
 from mnistlab.robustness.corruptions import get_corruption

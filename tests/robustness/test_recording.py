@@ -9,7 +9,8 @@ import pytest
 
 from mnistlab.data import Dataset
 from mnistlab.errors import ModelFileError
-from mnistlab.models.store import ModelRecord, ModelStore, RobustnessRecord
+from mnistlab.models.records import ModelRecord, RobustnessRecord
+from mnistlab.models.store import ModelStore
 from mnistlab.models.training import train_model
 from mnistlab.robustness import RobustnessResult, Score
 

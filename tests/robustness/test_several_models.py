@@ -16,8 +16,9 @@ from mnistlab.config import Locations
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
 from mnistlab.models import classical
+from mnistlab.models.records import ModelRecord
 from mnistlab.models.registry import get_model_spec
-from mnistlab.models.store import ModelRecord, ModelStore, TrainedModel
+from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.models.training import train_model
 from mnistlab.progress import ignore_progress
 from mnistlab.robustness import (

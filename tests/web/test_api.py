@@ -25,7 +25,8 @@ from PIL import Image
 
 from mnistlab.config import Locations
 from mnistlab.data import Dataset
-from mnistlab.models.store import ModelStore, RobustnessRecord, TrainedModel
+from mnistlab.models.records import RobustnessRecord
+from mnistlab.models.store import ModelStore, TrainedModel
 from mnistlab.preprocess import preprocess
 from mnistlab.web.app import create_app
 from tests.web.servers import digit_png, running_server, slowed, trained_model

@@ -5,15 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mnistlab.models.records import ModelRecord, RobustnessRecord
 from mnistlab.models.registry import get_model_spec
-from mnistlab.models.store import (
-    Choice,
-    ModelRecord,
-    ModelStatus,
-    ModelStore,
-    RobustnessRecord,
-    preferred,
-)
+from mnistlab.models.store import Choice, ModelStatus, ModelStore, preferred
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError
 from mnistlab.models.base import DigitClassifier
+from mnistlab.models.records import ModelRecord
 from mnistlab.models.registry import MODELS, get_model_spec
-from mnistlab.models.store import ModelRecord, ModelStore
+from mnistlab.models.store import ModelStore
 from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.system import cpu_count
 from mnistlab.versions import current_versions

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mnistlab.models.leaderboard import LeaderboardRow, leaderboard
-from mnistlab.models.store import ModelRecord, ModelStore
+from mnistlab.models.records import ModelRecord
+from mnistlab.models.store import ModelStore
 from mnistlab.report.formats import format_seconds
 from mnistlab.report.tables import Cell, Row, Table
 

@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 from mnistlab.data import Dataset
 from mnistlab.errors import ConfigError, ImageInputError
 from mnistlab.models.base import check_images
-from mnistlab.models.store import RobustnessRecord, TrainedModel
+from mnistlab.models.records import RobustnessRecord
+from mnistlab.models.store import TrainedModel
 from mnistlab.progress import ProgressCallback, ignore_progress
 from mnistlab.robustness.corruptions import CORRUPTIONS, Corruption
 from mnistlab.robustness.paper import PHOTO_VARIANTS, PhotoVariant, photograph, seen_by_model

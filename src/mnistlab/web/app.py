@@ -28,7 +28,8 @@ from mnistlab import __version__
 from mnistlab.data.registry import get_dataset_spec
 from mnistlab.models.base import N_PIXELS
 from mnistlab.models.confidence import judge
-from mnistlab.models.store import TRAINED, ModelRecord, ModelStore, TrainedModel
+from mnistlab.models.records import ModelRecord
+from mnistlab.models.store import TRAINED, ModelStore, TrainedModel
 from mnistlab.preprocess import DEFAULT_MAX_PIXELS, preprocess
 from mnistlab.web.batching import BatchingPredictor
 from mnistlab.web.docs import render_docs
