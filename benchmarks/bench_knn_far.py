@@ -18,7 +18,8 @@ Example
     python benchmarks/bench_knn_far.py --data-dir ../shared/data/mnist --repeats 3
 
 ``--n-train 60000`` is ``knn-tuned``'s size; ``knn-shift`` searches 300,000 rows, where the
-screened path alone needed 24.7 GB for 1,000 brightened images (docs/benchmarks.md).
+screened path alone needed 24.7 GB for 1,000 brightened images before it gathered its
+candidates in bounded blocks (docs/benchmarks.md).
 """
 
 from __future__ import annotations
