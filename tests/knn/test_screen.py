@@ -90,8 +90,8 @@ def test_only_queries_whose_candidates_are_most_rows_go_direct(
     monkeypatch.setattr(Screen, "_nearest_of_all", counted)
     for name, expected in (("shot_noise", []), ("brightness", [64])):
         direct.clear()
-        speckled = get_corruption(name)(images, 0).astype(np.float64)
-        screen.search(speckled, n_search=6, n_jobs=1)
+        corrupted = get_corruption(name)(images, 0).astype(np.float64)
+        screen.search(corrupted, n_search=6, n_jobs=1)
         assert direct == expected, name
 
 
