@@ -20,11 +20,15 @@ MODELS ?= knn-tuned knn-shift knn-deskew svc-rbf cnn cnn-robust ensemble
 
 setup: $(STAMP)
 
+# --no-compile: pip would byte-compile every module of every package (about 80 s on 2 cores,
+# most of it PyTorch's); Python compiles the few it imports, once, on first use.
+PIP_INSTALL = python -m pip install --quiet --no-compile
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,web,models,cnn,dask]"
+	$(BIN)/$(PIP_INSTALL) --upgrade pip
+	$(BIN)/$(PIP_INSTALL) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	$(BIN)/$(PIP_INSTALL) -e ".[dev,web,models,cnn,dask]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -44,8 +48,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# With the full-data tests (MNISTLAB_FULL_STUDY=1, as in CI) and no PYTEST_ARGS, those tests
+# run in a pytest process of their own beside the rest of the suite: the two studies keep both
+# cores busy only in bursts and the rest of the suite mostly one, so together they fill both.
+# The full-data tests' log follows the suite's; either failing fails the target.
 pytest: $(STAMP)
+ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
+	@beside=$$(mktemp -d); \
+	$(BIN)/python -m pytest -m full -p no:cacheprovider --basetemp="$$beside/tmp" \
+		> "$$beside/log" 2>&1 & full_pid=$$!; \
+	trap 'kill $$full_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
+	suite=0; $(BIN)/python -m pytest -m "not full" || suite=$$?; \
+	full=0; wait $$full_pid || full=$$?; \
+	echo "=== the full-data tests (they ran beside the rest of the suite) ==="; \
+	cat "$$beside/log"; rm -rf "$$beside"; \
+	echo "pytest: the suite exited with $$suite, the full-data tests with $$full"; \
+	[ $$suite -eq 0 ] && [ $$full -eq 0 ]
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 test: lint typecheck pytest
 
@@ -62,12 +83,12 @@ OLDEST_EXTRAS := dev,web,models,cnn,dask
 $(OLDEST_STAMP): pyproject.toml scripts/lower_bounds.py
 	rm -rf $(OLDEST_VENV)
 	$(PYTHON) -m venv $(OLDEST_VENV)
-	$(OLDEST_BIN)/python -m pip install --quiet --upgrade pip
+	$(OLDEST_BIN)/$(PIP_INSTALL) --upgrade pip
 	$(OLDEST_BIN)/python scripts/lower_bounds.py --extras $(OLDEST_EXTRAS) \
 		--output $(OLDEST_VENV)/constraints.txt
-	$(OLDEST_BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) \
+	$(OLDEST_BIN)/$(PIP_INSTALL) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) \
 		--constraint $(OLDEST_VENV)/constraints.txt "$(TORCH)"
-	$(OLDEST_BIN)/python -m pip install --quiet --only-binary=:all: --no-binary=mnistlab \
+	$(OLDEST_BIN)/$(PIP_INSTALL) --only-binary=:all: --no-binary=mnistlab \
 		--constraint $(OLDEST_VENV)/constraints.txt -e ".[$(OLDEST_EXTRAS)]"
 	touch $(OLDEST_STAMP)
 
