@@ -49,20 +49,23 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # With the full-data tests (MNISTLAB_FULL_STUDY=1, as in CI) and no PYTEST_ARGS, those tests
-# run in a pytest process of their own beside the rest of the suite: the two studies keep both
-# cores busy only in bursts and the rest of the suite mostly one, so together they fill both.
-# The full-data tests' log follows the suite's; either failing fails the target.
+# and the other long studies (marked long_study) run in a pytest process of their own beside
+# the rest of the suite: the studies keep both cores busy only in bursts and the rest of the
+# suite mostly one, so together they fill both, and the two processes end near the same time.
+# The long studies' log follows the suite's; either failing fails the target.
+BESIDE := full or long_study
+
 pytest: $(STAMP)
 ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
 	@beside=$$(mktemp -d); \
-	$(BIN)/python -m pytest -m full -p no:cacheprovider --basetemp="$$beside/tmp" \
+	$(BIN)/python -m pytest -m "$(BESIDE)" -p no:cacheprovider --basetemp="$$beside/tmp" \
 		> "$$beside/log" 2>&1 & full_pid=$$!; \
 	trap 'kill $$full_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
-	suite=0; $(BIN)/python -m pytest -m "not full" || suite=$$?; \
+	suite=0; $(BIN)/python -m pytest -m "not ($(BESIDE))" || suite=$$?; \
 	full=0; wait $$full_pid || full=$$?; \
-	echo "=== the full-data tests (they ran beside the rest of the suite) ==="; \
+	echo "=== the full-data tests and the long studies (they ran beside the rest) ==="; \
 	cat "$$beside/log"; rm -rf "$$beside"; \
-	echo "pytest: the suite exited with $$suite, the full-data tests with $$full"; \
+	echo "pytest: the suite exited with $$suite, the tests beside it with $$full"; \
 	[ $$suite -eq 0 ] && [ $$full -eq 0 ]
 else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
