@@ -59,14 +59,14 @@ pytest: $(STAMP)
 ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
 	@beside=$$(mktemp -d); \
 	$(BIN)/python -m pytest -m "$(BESIDE)" -p no:cacheprovider --basetemp="$$beside/tmp" \
-		> "$$beside/log" 2>&1 & full_pid=$$!; \
-	trap 'kill $$full_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
+		> "$$beside/log" 2>&1 & beside_pid=$$!; \
+	trap 'kill $$beside_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
 	suite=0; $(BIN)/python -m pytest -m "not ($(BESIDE))" || suite=$$?; \
-	full=0; wait $$full_pid || full=$$?; \
+	besides=0; wait $$beside_pid || besides=$$?; \
 	echo "=== the full-data tests and the long studies (they ran beside the rest) ==="; \
 	cat "$$beside/log"; rm -rf "$$beside"; \
-	echo "pytest: the suite exited with $$suite, the tests beside it with $$full"; \
-	[ $$suite -eq 0 ] && [ $$full -eq 0 ]
+	echo "pytest: the suite exited with $$suite, the tests beside it with $$besides"; \
+	[ $$suite -eq 0 ] && [ $$besides -eq 0 ]
 else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 endif
