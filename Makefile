@@ -49,11 +49,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # With the full-data tests (MNISTLAB_FULL_STUDY=1, as in CI) and no PYTEST_ARGS, those tests
-# and the other long studies (marked long_study) run in a pytest process of their own beside
-# the rest of the suite: the studies keep both cores busy only in bursts and the rest of the
-# suite mostly one, so together they fill both, and the two processes end near the same time.
-# The long studies' log follows the suite's; either failing fails the target.
-BESIDE := full or long_study
+# run in a pytest process of their own beside the rest of the suite: the studies keep both
+# cores busy only in bursts and the rest of the suite mostly one, so together they fill both.
+# The full-data tests' log follows the suite's; either failing fails the target.
+BESIDE := full
 
 pytest: $(STAMP)
 ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
@@ -63,7 +62,7 @@ ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
 	trap 'kill $$beside_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
 	suite=0; $(BIN)/python -m pytest -m "not ($(BESIDE))" || suite=$$?; \
 	besides=0; wait $$beside_pid || besides=$$?; \
-	echo "=== the full-data tests and the long studies (they ran beside the rest) ==="; \
+	echo "=== the full-data tests (they ran beside the rest of the suite) ==="; \
 	cat "$$beside/log"; rm -rf "$$beside"; \
 	echo "pytest: the suite exited with $$suite, the tests beside it with $$besides"; \
 	[ $$suite -eq 0 ] && [ $$besides -eq 0 ]

@@ -247,6 +247,7 @@ def _json(capsys, *args: str) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.slow
 def test_every_json_output_follows_its_documented_schema(
     locations: Locations, models_dir: Path, digit: Path, tmp_path: Path, capsys
 ) -> None:

@@ -176,6 +176,7 @@ def test_models_and_leaderboard_show_each_file_state(broken_models: Path) -> Non
     assert "not evaluated yet" not in out
 
 
+@pytest.mark.slow
 def test_robustness_shows_on_the_leaderboard_until_trained_again(
     locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:

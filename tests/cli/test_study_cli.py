@@ -133,6 +133,7 @@ def mnistlab_process(args: list[str], **env: str) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow
 def test_study_for_real_in_a_subprocess(
     locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:
@@ -148,6 +149,7 @@ def test_study_for_real_in_a_subprocess(
     assert "unknown step 'nope'" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_open_shows_the_report_in_the_browser(
     locations: Locations, mnist: Dataset, tmp_path: Path
 ) -> None:

@@ -50,7 +50,10 @@ def test_second_load_comes_from_the_cache(tmp_path: Path, mnist_dir: Path) -> No
     np.testing.assert_array_equal(first.images, second.images)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "flipped-bytes", "one-pixel"])
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage", *(pytest.param(d, marks=pytest.mark.slow) for d in ("flipped-bytes", "one-pixel"))],
+)
 def test_bad_entry_is_discarded_and_fetched_again(
     tmp_path: Path, mnist_dir: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:

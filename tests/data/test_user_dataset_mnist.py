@@ -155,7 +155,6 @@ def test_data_info_and_list_take_the_name(
 
 
 @pytest.mark.slow
-@pytest.mark.long_study
 def test_train_evaluate_predict_match_plain_scikit_learn(
     added: tuple[Locations, list[tuple[Path, int]], dict[str, str]], tmp_path: Path
 ) -> None:
@@ -186,7 +185,6 @@ def test_train_evaluate_predict_match_plain_scikit_learn(
 
 
 @pytest.mark.slow
-@pytest.mark.long_study
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_whole_study_runs_on_it_and_equals_plain_scikit_learn(
     added_for_the_study: tuple[Locations, list[tuple[Path, int]], dict[str, str]], tmp_path: Path

@@ -55,6 +55,7 @@ print(json.dumps({"imported": imported, "changes": changes}))
 """
 
 
+@pytest.mark.slow
 def test_importing_any_mnistlab_module_leaves_the_environment_alone() -> None:
     found = json.loads(_python(IMPORT_EVERY_MODULE))
     assert found["changes"] == {}

@@ -74,6 +74,7 @@ def test_product_photos_come_back_close_to_the_originals(
     assert np.mean(framed[background] < 20) > 0.95
 
 
+@pytest.mark.slow
 def test_a_classifier_reads_the_photos_through_the_object_framing(
     fashion_mnist: Dataset, photographed: tuple[NDArray[np.intp], list[bytes]]
 ) -> None:

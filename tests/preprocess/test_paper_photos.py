@@ -28,7 +28,13 @@ def reader(mnist) -> KNeighborsClassifier:
 
 @pytest.mark.parametrize(
     ("kind", "rate"),
-    [("ruled", 0.9), ("squared", 0.9), ("shadow", 0.9), ("small", 0.9), ("faint", 0.9)],
+    [
+        ("ruled", 0.9),
+        ("squared", 0.9),
+        ("shadow", 0.9),
+        pytest.param("small", 0.9, marks=pytest.mark.slow),
+        ("faint", 0.9),
+    ],
 )
 def test_digits_on_real_pages_are_read(mnist, reader, kind: str, rate: float) -> None:
     rng = np.random.default_rng(5)

@@ -50,6 +50,7 @@ def _one_line_error(code: int, stderr: str, path: Path | None = None) -> None:
 
 
 @pytest.mark.fault("a full disk while `mnistlab data fetch` writes the data cache", cases=1)
+@pytest.mark.slow
 def test_a_full_disk_leaves_no_data_cache_entry(mnist_dir: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     fetch = [*MNISTLAB, "data", "fetch", "--data-dir", str(mnist_dir), "--cache-dir", str(cache)]
@@ -67,6 +68,7 @@ def test_a_full_disk_leaves_no_data_cache_entry(mnist_dir: Path, tmp_path: Path)
 
 
 @pytest.mark.fault("a full disk while `mnistlab train` writes the model file", cases=1)
+@pytest.mark.slow
 def test_a_full_disk_keeps_the_previous_model(
     locations: Locations, mnist_dir: Path, previous_models: PreviousModels, tmp_path: Path
 ) -> None:

@@ -78,6 +78,7 @@ def test_each_model_scored_with_others_gets_its_result_alone(
         run_benchmarks({}, mnist.X_test, mnist.y_test, n=10)
 
 
+@pytest.mark.slow
 def test_models_of_the_store_scored_together_get_their_results_alone(
     knn: Any, deskew: Any, mnist: Dataset
 ) -> None:

@@ -138,6 +138,7 @@ def test_a_fit_stopped_by_tol_and_one_stopped_by_max_iter(
     assert spy.calls == 2
 
 
+@pytest.mark.slow
 def test_the_full_default_ten_class_fit_on_raw_pixels(
     pixels: dict[str, np.ndarray], spy: KernelSpy
 ) -> None:

@@ -30,7 +30,7 @@ from sklearn.svm import SVC
 from mnistlab.config import DATASETS_DIR_ENV, Locations
 from mnistlab.data import Dataset, load
 
-pytestmark = [pytest.mark.slow, pytest.mark.long_study]
+pytestmark = pytest.mark.slow
 
 NAME = "sixty-two"
 #: Training and test images per class.

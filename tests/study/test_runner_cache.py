@@ -46,6 +46,7 @@ def test_subset_progress_and_json(tiny: StudyData, tmp_path: Path) -> None:
     assert set(document["versions"]) >= {"python", "numpy", "scikit-learn", "scipy", "mnistlab"}
 
 
+@pytest.mark.slow
 def test_second_run_comes_from_cache(tiny: StudyData, tmp_path: Path) -> None:
     steps = ["forest"]
     settings = StudySettings(n_jobs=1)
