@@ -49,15 +49,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # With the full-data tests (MNISTLAB_FULL_STUDY=1, as in CI) and no PYTEST_ARGS, those tests
-# run in a pytest process of their own beside the rest of the suite: the studies keep both
-# cores busy only in bursts and the rest of the suite mostly one, so together they fill both.
-# The full-data tests' log follows the suite's; either failing fails the target.
+# run in a pytest process of their own beside the rest of the suite, at a lower priority: the
+# rest of the suite is the longer chain of work and mostly keeps one core busy, the studies
+# take what it leaves. The full-data tests' log follows the suite's; either failing fails
+# the target.
 BESIDE := full
 
 pytest: $(STAMP)
 ifeq ($(MNISTLAB_FULL_STUDY)$(PYTEST_ARGS),1)
 	@beside=$$(mktemp -d); \
-	$(BIN)/python -m pytest -m "$(BESIDE)" -p no:cacheprovider --basetemp="$$beside/tmp" \
+	nice -n 5 $(BIN)/python -m pytest -m "$(BESIDE)" -p no:cacheprovider --basetemp="$$beside/tmp" \
 		> "$$beside/log" 2>&1 & beside_pid=$$!; \
 	trap 'kill $$beside_pid 2>/dev/null; rm -rf "$$beside"; exit 130' INT TERM; \
 	suite=0; $(BIN)/python -m pytest -m "not ($(BESIDE))" || suite=$$?; \
