@@ -186,8 +186,8 @@ def test_the_foundation_imports_no_layer_above_it() -> None:
 #: variables for Intel's OpenMP).
 THEIRS = "KMP_"
 
-#: Imported once by the parent of the forked interpreters below: the slow imports of other
-#: libraries (seconds each), none of mnistlab. Each child starts from that state, so what
+#: Imported once by the parent of the forked interpreters below: other libraries, whose imports
+#: take seconds, and none of mnistlab. Each child starts from that state, so what
 #: it checks is mnistlab's own: every module imports first, alone, and changes nothing.
 PRELOADED = ("numpy", "scipy", "sklearn", "matplotlib", "PIL", "joblib", "numba", "torch")
 
