@@ -23,6 +23,10 @@ setup: $(STAMP)
 # --no-compile: pip would byte-compile every module of every package (about 80 s on 2 cores,
 # most of it PyTorch's); Python compiles the few it imports, once, on first use.
 PIP_INSTALL = python -m pip install --quiet --no-compile
+# That needs Python to write what it compiled: where the environment sets
+# PYTHONDONTWRITEBYTECODE, every process would compile numpy, SciPy, scikit-learn and
+# matplotlib from source again (seconds per process, and the tests start hundreds).
+unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
