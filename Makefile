@@ -25,7 +25,7 @@ setup: $(STAMP)
 PIP_INSTALL = python -m pip install --quiet --no-compile
 # That needs Python to write what it compiled: where the environment sets
 # PYTHONDONTWRITEBYTECODE, every process would compile numpy, SciPy, scikit-learn and
-# matplotlib from source again (seconds per process, and the tests start hundreds).
+# matplotlib from source again: seconds in every process, and the tests start many.
 unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml

@@ -214,7 +214,9 @@ for module in json.loads(sys.argv[1]):
             changed = sorted(k for k in set(before) | set(os.environ)
                              if before.get(k) != os.environ.get(k) and not k.startswith({THEIRS!r}))
             why = "changes the environment: " + str(changed) if changed else ""
-        print("imported", json.dumps([module, why]), flush=True)
+        # One write per line: two children report at once, and print() writes its parts
+        # one by one where stdout is unbuffered (PYTHONUNBUFFERED).
+        os.write(1, ("imported " + json.dumps([module, why]) + "\\n").encode())
         os._exit(0)
     running.add(pid)
 while running:
